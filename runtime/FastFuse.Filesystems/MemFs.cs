@@ -1,0 +1,624 @@
+using FastFuse.Api;
+using FastFuse.Inodes;
+using FastFuse.Kernel;
+
+namespace FastFuse.Filesystems;
+
+/// <summary>
+/// A complete read-write filesystem in memory, behaving as ext4 does where POSIX leaves room.
+/// <para>Locking: one reader/writer tree lock orders every namespace operation (lookups and readdir read,
+/// create/unlink/rename/link write), so a rename across directories is atomic; <c>lock(node)</c> guards a node's
+/// attributes and, for files, its data. Order: tree lock, then node locks (two files by node id).</para>
+/// <para>Reference counts (<see cref="InodeTable{T}"/>): a node holds one reference for itself while it has a
+/// link or an open handle; each LOOKUP/CREATE/MKNOD/MKDIR/SYMLINK/LINK reply and each READDIRPLUS entry adds one;
+/// FORGET takes them back. An unlinked file keeps its data until its last handle is released.</para>
+/// <para>LOOKUP, GETATTR and READ allocate nothing.</para>
+/// </summary>
+public sealed partial class MemFs : IRawFileSystem
+{
+    private const int NameMax = 255;
+    private const int PathMax = 4096;
+    private const int XattrNameMax = 255;
+    private const int XattrSizeMax = 65536;
+    private const uint PermMask = 0xFFF;   // 07777
+    private const int O_ACCMODE = 3;
+    private const int O_RDONLY = 0;
+    private const int O_EXCL = 0x80;
+    private const int O_TRUNC = 0x200;
+
+    private readonly MemFsOptions _options;
+    private readonly InodeTable<MemNode> _table;
+    private readonly DirNode _root;
+    private readonly ChunkStore _store;
+    private readonly ReaderWriterLockSlim _tree = new(LockRecursionPolicy.NoRecursion);
+    private readonly ulong _entrySec, _attrSec, _negSec;
+    private readonly uint _entryNsec, _attrNsec, _negNsec;
+
+    public MemFs(MemFsOptions? options = null)
+    {
+        _options = options ?? new MemFsOptions();
+        if (_options.MaxFileSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxFileSize must be positive");
+        Split(_options.EntryTimeout, out _entrySec, out _entryNsec);
+        Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
+        Split(_options.NegativeTimeout, out _negSec, out _negNsec);
+        _store = new ChunkStore(_options.EffectiveCapacity());
+
+        var now = Timespec.Now();
+        _root = new DirNode(Linux.S_IFDIR | (_options.RootMode & PermMask))
+        {
+            Uid = _options.RootUid,
+            Gid = _options.RootGid,
+            Nlink = 2,
+            Atime = now,
+            Mtime = now,
+            Ctime = now,
+            HasSelfRef = true,
+        };
+        _root.Parent = _root;
+        _table = new InodeTable<MemNode>(_root);
+        _root.Id = InodeTable<MemNode>.RootId;
+    }
+
+    /// <summary>The options this filesystem runs with.</summary>
+    public MemFsOptions Options => _options;
+    /// <summary>Bytes of file data held.</summary>
+    public long UsedBytes => _store.Used;
+    /// <summary>Bytes of file data that may be held.</summary>
+    public long CapacityBytes => _store.Capacity;
+    /// <summary>Nodes alive in the inode table (root included).</summary>
+    public int LiveNodes => _table.LiveCount;
+
+    private static void Split(TimeSpan t, out ulong sec, out uint nsec)
+    {
+        if (t <= TimeSpan.Zero) { sec = 0; nsec = 0; return; }
+        sec = (ulong)(t.Ticks / TimeSpan.TicksPerSecond);
+        nsec = (uint)(t.Ticks % TimeSpan.TicksPerSecond * 100);
+    }
+
+    public void Init(FuseConnection connection)
+    {
+        connection.Want |= InitFlags.DontMask | InitFlags.AtomicOTrunc | InitFlags.DoReaddirplus |
+                           InitFlags.ReaddirplusAuto | InitFlags.ParallelDirops | InitFlags.BigWrites |
+                           InitFlags.AsyncRead;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void FillEntry(MemNode n, ref FuseEntryOut entry)
+    {
+        entry.Nodeid = n.Id;
+        entry.Generation = 0;
+        entry.EntryValid = _entrySec;
+        entry.EntryValidNsec = _entryNsec;
+        entry.AttrValid = _attrSec;
+        entry.AttrValidNsec = _attrNsec;
+        lock (n) n.FillAttr(ref entry.Attr);
+    }
+
+    private void FillAttrOut(MemNode n, ref FuseAttrOut attr)
+    {
+        attr.AttrValid = _attrSec;
+        attr.AttrValidNsec = _attrNsec;
+        n.FillAttr(ref attr.Attr);
+    }
+
+    /// <summary>Drop the node's own table reference and what only it kept alive.</summary>
+    private void DropSelfRef(MemNode n)
+    {
+        lock (n) n.FreeContents(_store);
+        _table.Release(n.Id, 1, out _);
+    }
+
+    /// <summary>Sticky directory rule: only the entry's owner, the directory's owner or root may remove or rename.</summary>
+    private static bool StickyDenies(in RequestContext ctx, DirNode dir, MemNode victim) =>
+        (dir.Mode & Linux.S_ISVTX) != 0 && ctx.Uid != 0 && ctx.Uid != dir.Uid && ctx.Uid != victim.Uid;
+
+    private static void Touch(MemNode n, in Timespec now)
+    {
+        lock (n)
+        {
+            n.Mtime = now;
+            n.Ctime = now;
+        }
+    }
+
+    private static void TouchCtime(MemNode n, in Timespec now)
+    {
+        lock (n) n.Ctime = now;
+    }
+
+    /// <summary>Resolve a directory for a namespace change (under the tree lock).</summary>
+    private int GetDir(ulong id, out DirNode dir)
+    {
+        dir = null!;
+        if (!_table.TryGet(id, out var p)) return Errno.ENOENT;
+        if (p is not DirNode d) return Errno.ENOTDIR;
+        if (d.Nlink == 0) return Errno.ENOENT; // removed: nothing may be created in it
+        dir = d;
+        return Status.Ok;
+    }
+
+    // ---------------------------------------------------------------- lookup, forget, attributes
+
+    public int Lookup(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)
+    {
+        if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+        _tree.EnterReadLock();
+        try
+        {
+            if (!_table.TryGet(parent, out var p)) return Errno.ENOENT;
+            if (p is not DirNode d) return Errno.ENOTDIR;
+            MemNode? n;
+            if (name.Length == 1 && name[0] == (byte)'.') n = d;
+            else if (name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') n = d.Parent ?? d;
+            else n = d.Find(name)?.Node;
+            if (n is null)
+            {
+                if (_negSec == 0 && _negNsec == 0) return Errno.ENOENT;
+                entry.Nodeid = 0;                // a cached miss
+                entry.EntryValid = _negSec;
+                entry.EntryValidNsec = _negNsec;
+                return Status.Ok;
+            }
+            if (!_table.Acquire(n.Id)) return Errno.ENOENT;
+            FillEntry(n, ref entry);
+            return Status.Ok;
+        }
+        finally
+        {
+            _tree.ExitReadLock();
+        }
+    }
+
+    public void Forget(ulong nodeId, ulong nlookup)
+    {
+        if (nlookup == 0) return;
+        _table.Release(nodeId, (long)Math.Min(nlookup, (ulong)long.MaxValue), out _);
+    }
+
+    public void BatchForget(ReadOnlySpan<FuseForgetOne> forgets)
+    {
+        foreach (ref readonly var f in forgets) Forget(f.Nodeid, f.Nlookup);
+    }
+
+    public int Getattr(in RequestContext ctx, ulong nodeId, ulong? fh, ref FuseAttrOut attr)
+    {
+        if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
+        lock (n) FillAttrOut(n, ref attr);
+        return Status.Ok;
+    }
+
+    public int Setattr(in RequestContext ctx, ulong nodeId, in FuseSetattrIn changes, ref FuseAttrOut attr)
+    {
+        if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
+        var valid = (SetattrValid)changes.Valid;
+        bool root = ctx.Uid == 0;
+        lock (n)
+        {
+            bool owner = root || ctx.Uid == n.Uid;
+            // Every check first: a failed SETATTR changes nothing.
+            if ((valid & SetattrValid.Size) != 0)
+            {
+                if (n is DirNode) return Errno.EISDIR;
+                if (n is not FileNode) return Errno.EINVAL;
+                if ((long)changes.Size < 0 || (long)changes.Size > _options.MaxFileSize) return Errno.EFBIG;
+            }
+            if ((valid & SetattrValid.Mode) != 0 && !owner)
+            {
+                // A non-owner may only drop setuid/setgid: that is what the kernel sends to kill them on write.
+                uint old = n.Mode & PermMask, wanted = changes.Mode & PermMask;
+                bool onlyKill = (wanted & ~old) == 0 && ((old & ~wanted) & ~(Linux.S_ISUID | Linux.S_ISGID)) == 0;
+                if (!onlyKill) return Errno.EPERM;
+            }
+            if ((valid & SetattrValid.Uid) != 0 && !root && (ctx.Uid != n.Uid || changes.Uid != n.Uid)) return Errno.EPERM;
+            if ((valid & SetattrValid.Gid) != 0 && !owner) return Errno.EPERM;
+            bool explicitTimes = ((valid & SetattrValid.Atime) != 0 && (valid & SetattrValid.AtimeNow) == 0) ||
+                                 ((valid & SetattrValid.Mtime) != 0 && (valid & SetattrValid.MtimeNow) == 0);
+            if (explicitTimes && !owner) return Errno.EPERM;
+
+            var now = Timespec.Now();
+            bool changed = false;
+            if ((valid & SetattrValid.Size) != 0)
+            {
+                ((FileNode)n).Truncate((long)changes.Size, _store);
+                n.Mtime = now;
+                changed = true;
+            }
+            if ((valid & SetattrValid.Mode) != 0)
+            {
+                n.Mode = (n.Mode & Linux.S_IFMT) | (changes.Mode & PermMask);
+                changed = true;
+            }
+            if ((valid & (SetattrValid.Uid | SetattrValid.Gid)) != 0)
+            {
+                if ((valid & SetattrValid.Uid) != 0) n.Uid = changes.Uid;
+                if ((valid & SetattrValid.Gid) != 0) n.Gid = changes.Gid;
+                // chown clears setuid, and setgid when group-executable, on anything but a directory (as ext4).
+                if ((valid & SetattrValid.Mode) == 0 && n is not DirNode) KillSuidgid(n);
+                changed = true;
+            }
+            if ((valid & SetattrValid.KillSuidgid) != 0)
+            {
+                KillSuidgid(n);
+                changed = true;
+            }
+            if ((valid & SetattrValid.Atime) != 0 || (valid & SetattrValid.AtimeNow) != 0)
+            {
+                n.Atime = (valid & SetattrValid.AtimeNow) != 0 ? now : new Timespec((long)changes.Atime, changes.Atimensec);
+                changed = true;
+            }
+            if ((valid & SetattrValid.Mtime) != 0 || (valid & SetattrValid.MtimeNow) != 0)
+            {
+                n.Mtime = (valid & SetattrValid.MtimeNow) != 0 ? now : new Timespec((long)changes.Mtime, changes.Mtimensec);
+                changed = true;
+            }
+            if ((valid & SetattrValid.Ctime) != 0) n.Ctime = new Timespec((long)changes.Ctime, changes.Ctimensec);
+            else if (changed) n.Ctime = now;
+            FillAttrOut(n, ref attr);
+        }
+        return Status.Ok;
+    }
+
+    private static void KillSuidgid(MemNode n)
+    {
+        uint m = n.Mode & ~Linux.S_ISUID;
+        if ((m & 0x8) != 0) m &= ~Linux.S_ISGID; // S_IXGRP
+        n.Mode = m;
+    }
+
+    public int Access(in RequestContext ctx, ulong nodeId, int mask)
+    {
+        if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
+        uint want = (uint)mask & 7;
+        if (want == 0) return Status.Ok;
+        uint mode, uid, gid;
+        lock (n)
+        {
+            mode = n.Mode;
+            uid = n.Uid;
+            gid = n.Gid;
+        }
+        if (ctx.Uid == 0)
+        {
+            if ((want & Linux.X_OK) == 0) return Status.Ok;
+            return (mode & 0x49) != 0 || (mode & Linux.S_IFMT) == Linux.S_IFDIR ? Status.Ok : Errno.EACCES;
+        }
+        uint bits = ctx.Uid == uid ? (mode >> 6) & 7 : ctx.Gid == gid ? (mode >> 3) & 7 : mode & 7;
+        return (bits & want) == want ? Status.Ok : Errno.EACCES;
+    }
+
+    public int Statfs(in RequestContext ctx, ulong nodeId, ref FuseStatfsOut statfs)
+    {
+        const uint bsize = 4096;
+        long cap = _store.Capacity;
+        long free = Math.Max(0, cap - _store.Used);
+        statfs.St.Bsize = bsize;
+        statfs.St.Frsize = bsize;
+        statfs.St.Blocks = (ulong)(cap / bsize);
+        statfs.St.Bfree = (ulong)(free / bsize);
+        statfs.St.Bavail = (ulong)(free / bsize);
+        const ulong files = 1UL << 32;
+        statfs.St.Files = files;
+        statfs.St.Ffree = files - (ulong)_table.LiveCount;
+        statfs.St.Namelen = NameMax;
+        return Status.Ok;
+    }
+
+    // ---------------------------------------------------------------- creating names
+
+    /// <summary>Link a new node under <paramref name="parent"/> and answer its entry (one kernel lookup).</summary>
+    private int Insert(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, MemNode node, bool open, ref FuseEntryOut entry)
+    {
+        if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+        _tree.EnterWriteLock();
+        try
+        {
+            int rc = GetDir(parent, out var d);
+            if (rc != 0) return rc;
+            if (d.Find(name) is not null) return Errno.EEXIST;
+            InitNew(in ctx, d, node);
+            if (open) node.OpenCount = 1;
+            node.Id = _table.Add(node, 2); // its own reference + the kernel's lookup
+            d.Add(name, node);
+            var now = node.Ctime;
+            lock (d)
+            {
+                if (node is DirNode) d.Nlink++;
+                d.Mtime = now;
+                d.Ctime = now;
+            }
+            FillEntry(node, ref entry);
+            return Status.Ok;
+        }
+        finally
+        {
+            _tree.ExitWriteLock();
+        }
+    }
+
+    private static void InitNew(in RequestContext ctx, DirNode d, MemNode node)
+    {
+        var now = Timespec.Now();
+        node.Uid = ctx.Uid;
+        node.Gid = ctx.Gid;
+        if ((d.Mode & Linux.S_ISGID) != 0)
+        {
+            node.Gid = d.Gid;                         // setgid directory: inherit its group
+            if (node is DirNode) node.Mode |= Linux.S_ISGID; // and subdirectories stay setgid
+        }
+        node.Atime = now;
+        node.Mtime = now;
+        node.Ctime = now;
+        node.HasSelfRef = true;
+        if (node is DirNode nd)
+        {
+            nd.Nlink = 2;
+            nd.Parent = d;
+        }
+        else
+        {
+            node.Nlink = 1;
+        }
+    }
+
+    public int Mknod(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint rdev, uint umask, ref FuseEntryOut entry)
+    {
+        uint type = mode & Linux.S_IFMT;
+        uint perm = mode & PermMask & ~umask;
+        MemNode node;
+        switch (type)
+        {
+            case 0:
+            case Linux.S_IFREG:
+                node = new FileNode(Linux.S_IFREG | perm);
+                break;
+            case Linux.S_IFIFO:
+            case Linux.S_IFSOCK:
+            case Linux.S_IFCHR:
+            case Linux.S_IFBLK:
+                node = new MemNode(type | perm);
+                if (type is Linux.S_IFCHR or Linux.S_IFBLK) node.Rdev = rdev;
+                break;
+            default:
+                return Errno.EINVAL;
+        }
+        return Insert(in ctx, parent, name, node, open: false, ref entry);
+    }
+
+    public int Mkdir(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint umask, ref FuseEntryOut entry)
+    {
+        var node = new DirNode(Linux.S_IFDIR | (mode & PermMask & ~umask));
+        return Insert(in ctx, parent, name, node, open: false, ref entry);
+    }
+
+    public int Symlink(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target, ref FuseEntryOut entry)
+    {
+        if (target.IsEmpty) return Errno.ENOENT;
+        if (target.Length >= PathMax) return Errno.ENAMETOOLONG;
+        var node = new SymlinkNode(target.ToArray());
+        return Insert(in ctx, parent, name, node, open: false, ref entry);
+    }
+
+    public int Create(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+        var node = new FileNode(Linux.S_IFREG | (mode & PermMask & ~umask));
+        int rc = Insert(in ctx, parent, name, node, open: true, ref entry);
+        if (rc == Errno.EEXIST && (flags & O_EXCL) == 0)
+        {
+            // Lost a race with another creator: open what is there, as open(O_CREAT) without O_EXCL does.
+            rc = Lookup(in ctx, parent, name, ref entry);
+            if (rc != 0) return rc;
+            if (entry.Nodeid == 0) return Errno.ENOENT;
+            rc = Open(in ctx, entry.Nodeid, flags, ref open);
+            if (rc != 0) Forget(entry.Nodeid, 1);
+            else if (_table.TryGet(entry.Nodeid, out var existing)) FillEntry(existing, ref entry); // size after O_TRUNC
+            return rc;
+        }
+        if (rc != 0) return rc;
+        open.Fh = node.Id;
+        open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
+        return Status.Ok;
+    }
+
+    public int Link(in RequestContext ctx, ulong nodeId, ulong newParent, ReadOnlySpan<byte> newName, ref FuseEntryOut entry)
+    {
+        if (newName.Length > NameMax) return Errno.ENAMETOOLONG;
+        _tree.EnterWriteLock();
+        try
+        {
+            if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
+            if (n is DirNode) return Errno.EPERM;
+            int rc = GetDir(newParent, out var d);
+            if (rc != 0) return rc;
+            if (d.Find(newName) is not null) return Errno.EEXIST;
+            var now = Timespec.Now();
+            lock (n)
+            {
+                if (n.Nlink == 0) return Errno.ENOENT;
+                if (n.Nlink >= 65000) return Errno.EMLINK;
+                n.Nlink++;
+                n.Ctime = now;
+            }
+            d.Add(newName, n);
+            Touch(d, now);
+            _table.Acquire(n.Id);
+            FillEntry(n, ref entry);
+            return Status.Ok;
+        }
+        finally
+        {
+            _tree.ExitWriteLock();
+        }
+    }
+
+    // ---------------------------------------------------------------- removing and renaming names
+
+    public int Unlink(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name) => Remove(in ctx, parent, name, dir: false);
+
+    public int Rmdir(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name) => Remove(in ctx, parent, name, dir: true);
+
+    private int Remove(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, bool dir)
+    {
+        if (name.Length > NameMax) return Errno.ENAMETOOLONG;
+        MemNode? dropped = null;
+        _tree.EnterWriteLock();
+        try
+        {
+            if (!_table.TryGet(parent, out var p)) return Errno.ENOENT;
+            if (p is not DirNode d) return Errno.ENOTDIR;
+            if (dir && name.Length == 1 && name[0] == (byte)'.') return Errno.EINVAL;
+            if (dir && name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') return Errno.ENOTEMPTY;
+            var e = d.Find(name);
+            if (e is null) return Errno.ENOENT;
+            var n = e.Node;
+            if (dir)
+            {
+                if (n is not DirNode nd) return Errno.ENOTDIR;
+                if (nd.Count != 0) return Errno.ENOTEMPTY;
+            }
+            else if (n is DirNode)
+            {
+                return Errno.EISDIR;
+            }
+            if (StickyDenies(in ctx, d, n)) return Errno.EPERM;
+
+            var now = Timespec.Now();
+            d.Remove(e);
+            lock (d)
+            {
+                if (dir) d.Nlink--;
+                d.Mtime = now;
+                d.Ctime = now;
+            }
+            if (Unlinked(n, now)) dropped = n;
+        }
+        finally
+        {
+            _tree.ExitWriteLock();
+        }
+        if (dropped is not null) DropSelfRef(dropped);
+        return Status.Ok;
+    }
+
+    /// <summary>One name of <paramref name="n"/> is gone (under the tree lock). True if its own reference must go.</summary>
+    private static bool Unlinked(MemNode n, in Timespec now)
+    {
+        lock (n)
+        {
+            if (n is DirNode) n.Nlink = 0;
+            else if (n.Nlink > 0) n.Nlink--;
+            n.Ctime = now;
+            return n.TakeSelfRefIfUnreferenced();
+        }
+    }
+
+    public int Rename(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ulong newParent, ReadOnlySpan<byte> newName, uint flags)
+    {
+        if ((flags & ~(Linux.RENAME_NOREPLACE | Linux.RENAME_EXCHANGE)) != 0) return Errno.EINVAL;
+        if ((flags & Linux.RENAME_NOREPLACE) != 0 && (flags & Linux.RENAME_EXCHANGE) != 0) return Errno.EINVAL;
+        if (name.Length > NameMax || newName.Length > NameMax) return Errno.ENAMETOOLONG;
+        if (IsDotOrDotDot(name) || IsDotOrDotDot(newName)) return Errno.EINVAL;
+        MemNode? dropped = null;
+        _tree.EnterWriteLock();
+        try
+        {
+            if (!_table.TryGet(parent, out var p1)) return Errno.ENOENT;
+            if (p1 is not DirNode src) return Errno.ENOTDIR;
+            if (!_table.TryGet(newParent, out var p2)) return Errno.ENOENT;
+            if (p2 is not DirNode dst) return Errno.ENOTDIR;
+            var se = src.Find(name);
+            if (se is null) return Errno.ENOENT;
+            var de = dst.Find(newName);
+            var sn = se.Node;
+            var dn = de?.Node;
+            if (StickyDenies(in ctx, src, sn)) return Errno.EPERM;
+            if (dn is not null && StickyDenies(in ctx, dst, dn)) return Errno.EPERM;
+            var now = Timespec.Now();
+
+            if ((flags & Linux.RENAME_EXCHANGE) != 0)
+            {
+                if (de is null || dn is null) return Errno.ENOENT;
+                if (ReferenceEquals(sn, dn)) return Status.Ok;
+                // Neither directory may end up inside itself.
+                if (sn is DirNode sd && !ReferenceEquals(src, dst) && dst.IsWithin(sd)) return Errno.EINVAL;
+                if (dn is DirNode dd && !ReferenceEquals(src, dst) && src.IsWithin(dd)) return Errno.EINVAL;
+                se.Node = dn;
+                de.Node = sn;
+                if (!ReferenceEquals(src, dst))
+                {
+                    bool sIsDir = sn is DirNode, dIsDir = dn is DirNode;
+                    if (sIsDir) ((DirNode)sn).Parent = dst;
+                    if (dIsDir) ((DirNode)dn).Parent = src;
+                    if (sIsDir != dIsDir)
+                    {
+                        lock (src) src.Nlink = sIsDir ? src.Nlink - 1 : src.Nlink + 1;
+                        lock (dst) dst.Nlink = sIsDir ? dst.Nlink + 1 : dst.Nlink - 1;
+                    }
+                }
+                TouchCtime(sn, now);
+                TouchCtime(dn, now);
+                Touch(src, now);
+                if (!ReferenceEquals(src, dst)) Touch(dst, now);
+                return Status.Ok;
+            }
+
+            if (sn is DirNode moving && !ReferenceEquals(src, dst) && dst.IsWithin(moving)) return Errno.EINVAL;
+            if (dn is not null)
+            {
+                if ((flags & Linux.RENAME_NOREPLACE) != 0) return Errno.EEXIST;
+                if (ReferenceEquals(sn, dn)) return Status.Ok; // two names of one inode: nothing to do
+                if (sn is DirNode)
+                {
+                    if (dn is not DirNode dnd) return Errno.ENOTDIR;
+                    if (dnd.Count != 0) return Errno.ENOTEMPTY;
+                }
+                else if (dn is DirNode)
+                {
+                    return Errno.EISDIR;
+                }
+            }
+            // Commit.
+            if (de is not null)
+            {
+                de.Node = sn;                 // the target name keeps its place in the listing
+                if (dn is DirNode) lock (dst) dst.Nlink--;
+                if (Unlinked(dn!, now)) dropped = dn;
+            }
+            else
+            {
+                dst.Add(newName, sn);
+            }
+            src.Remove(se);
+            if (sn is DirNode sdir && !ReferenceEquals(src, dst))
+            {
+                sdir.Parent = dst;
+                lock (src) src.Nlink--;
+                lock (dst) dst.Nlink++;
+            }
+            TouchCtime(sn, now);
+            Touch(src, now);
+            if (!ReferenceEquals(src, dst)) Touch(dst, now);
+        }
+        finally
+        {
+            _tree.ExitWriteLock();
+        }
+        if (dropped is not null) DropSelfRef(dropped);
+        return Status.Ok;
+    }
+
+    private static bool IsDotOrDotDot(ReadOnlySpan<byte> name) =>
+        (name.Length == 1 && name[0] == (byte)'.') || (name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.');
+
+    // ---------------------------------------------------------------- symlinks
+
+    public int Readlink(in RequestContext ctx, ulong nodeId, ref DataReply target)
+    {
+        if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
+        if (n is not SymlinkNode s) return Errno.EINVAL;
+        int len = Math.Min(s.Target.Length, target.Remaining);
+        target.Append(s.Target.AsSpan(0, len));
+        return Status.Ok;
+    }
+}

@@ -1,0 +1,271 @@
+using System.Runtime.CompilerServices;
+using FastFuse.Kernel;
+
+namespace FastFuse.Filesystems;
+
+/// <summary>A wall-clock time in seconds and nanoseconds since the Unix epoch.</summary>
+internal struct Timespec
+{
+    public long Sec;
+    public uint Nsec;
+
+    public Timespec(long sec, uint nsec)
+    {
+        Sec = sec;
+        Nsec = nsec;
+    }
+
+    /// <summary>Now, with the 100 ns resolution of <see cref="DateTime.UtcNow"/> (which reads CLOCK_REALTIME).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Timespec Now()
+    {
+        long t = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
+        long sec = Math.DivRem(t, TimeSpan.TicksPerSecond, out long rem);
+        if (rem < 0) { sec--; rem += TimeSpan.TicksPerSecond; }
+        return new Timespec(sec, (uint)(rem * 100));
+    }
+
+    public readonly bool IsBeforeOrEqual(in Timespec other) => Sec < other.Sec || (Sec == other.Sec && Nsec <= other.Nsec);
+}
+
+/// <summary>
+/// Every node: attributes, xattrs and the bookkeeping of the reference the filesystem itself holds in the inode
+/// table. Attributes are guarded by <c>lock(node)</c>; for files the same lock guards the data.
+/// </summary>
+internal class MemNode
+{
+    public ulong Id;
+    public uint Mode;
+    public uint Uid;
+    public uint Gid;
+    public uint Nlink;
+    public uint Rdev;
+    public Timespec Atime;
+    public Timespec Mtime;
+    public Timespec Ctime;
+    /// <summary>Open handles (open + opendir − release − releasedir).</summary>
+    public int OpenCount;
+    /// <summary>True while the node holds its own table reference: linked (nlink &gt; 0) or open.</summary>
+    public bool HasSelfRef;
+    public XattrSet? Xattrs;
+
+    public MemNode(uint mode) => Mode = mode;
+
+    public uint Type => Mode & Linux.S_IFMT;
+
+    /// <summary>Call under <c>lock(this)</c>. True when the node just lost its last link and handle: the caller
+    /// then drops the node's own table reference (outside the lock).</summary>
+    public bool TakeSelfRefIfUnreferenced()
+    {
+        if (HasSelfRef && Nlink == 0 && OpenCount == 0)
+        {
+            HasSelfRef = false;
+            return true;
+        }
+        return false;
+    }
+
+    public virtual ulong AttrSize => 0;
+    public virtual ulong AttrBlocks => 0;
+
+    /// <summary>Call under <c>lock(this)</c>.</summary>
+    public void FillAttr(ref FuseAttr a)
+    {
+        a.Ino = Id;
+        a.Size = AttrSize;
+        a.Blocks = AttrBlocks;
+        a.Atime = (ulong)Atime.Sec;
+        a.Atimensec = Atime.Nsec;
+        a.Mtime = (ulong)Mtime.Sec;
+        a.Mtimensec = Mtime.Nsec;
+        a.Ctime = (ulong)Ctime.Sec;
+        a.Ctimensec = Ctime.Nsec;
+        a.Mode = Mode;
+        a.Nlink = Nlink;
+        a.Uid = Uid;
+        a.Gid = Gid;
+        a.Rdev = Rdev;
+        a.Blksize = 4096;
+    }
+
+    /// <summary>Called once the node has no link and no open handle: nothing can reach its contents any more.</summary>
+    public virtual void FreeContents(ChunkStore store) => Xattrs = null;
+}
+
+internal sealed class SymlinkNode : MemNode
+{
+    public readonly byte[] Target;
+
+    public SymlinkNode(byte[] target) : base(Linux.S_IFLNK | 0x1FF) => Target = target;
+
+    public override ulong AttrSize => (ulong)Target.Length;
+}
+
+/// <summary>One name in a directory. <see cref="Cookie"/> is the readdir offset that continues after it.</summary>
+internal sealed class DirEntry
+{
+    public readonly byte[] Name;
+    public readonly long Cookie;
+    public MemNode Node;
+    public bool Removed;
+
+    public DirEntry(byte[] name, MemNode node, long cookie)
+    {
+        Name = name;
+        Node = node;
+        Cookie = cookie;
+    }
+}
+
+/// <summary>
+/// A directory: a hash map name → entry for lookups (alternate lookup by span: no allocation), and the entries in
+/// creation order with increasing cookies for readdir. Removed entries stay as tombstones (their cookie keeps
+/// offsets valid) until they outnumber the live ones, then the list is compacted: removal is amortised O(1) and
+/// resuming a listing is a binary search. Guarded by the filesystem's tree lock.
+/// </summary>
+internal sealed class DirNode : MemNode
+{
+    /// <summary>Offsets 1 and 2 are "." and ".."; entry cookies start at 3.</summary>
+    public const long FirstCookie = 3;
+
+    private readonly Dictionary<byte[], DirEntry> _byName;
+    private readonly Dictionary<byte[], DirEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly List<DirEntry> _order = new();
+    private int _tombstones;
+    private long _nextCookie = FirstCookie;
+
+    /// <summary>The directory holding this one; the root's parent is itself.</summary>
+    public DirNode? Parent;
+
+    public DirNode(uint mode) : base(mode)
+    {
+        _byName = new Dictionary<byte[], DirEntry>(NameComparer.Instance);
+        _lookup = _byName.GetAlternateLookup<ReadOnlySpan<byte>>();
+    }
+
+    public int Count => _byName.Count;
+    public int OrderCount => _order.Count;
+    public DirEntry EntryAt(int index) => _order[index];
+
+    public override ulong AttrSize => 4096;
+    public override ulong AttrBlocks => 8;
+
+    public DirEntry? Find(ReadOnlySpan<byte> name) => _lookup.TryGetValue(name, out var e) ? e : null;
+
+    public DirEntry Add(ReadOnlySpan<byte> name, MemNode node)
+    {
+        var key = name.ToArray();
+        var e = new DirEntry(key, node, _nextCookie++);
+        _byName.Add(key, e);
+        _order.Add(e);
+        return e;
+    }
+
+    public void Remove(DirEntry e)
+    {
+        _byName.Remove(e.Name);
+        e.Removed = true;
+        e.Node = null!; // let the node go; a tombstone only keeps its cookie
+        _tombstones++;
+        if (_tombstones > 32 && _tombstones > _byName.Count) Compact();
+    }
+
+    private void Compact()
+    {
+        int w = 0;
+        for (int r = 0; r < _order.Count; r++)
+        {
+            var e = _order[r];
+            if (!e.Removed) _order[w++] = e;
+        }
+        _order.RemoveRange(w, _order.Count - w);
+        _tombstones = 0;
+    }
+
+    /// <summary>Index of the first entry whose cookie is greater than <paramref name="cookie"/>.</summary>
+    public int FirstAfter(long cookie)
+    {
+        int lo = 0, hi = _order.Count;
+        while (lo < hi)
+        {
+            int mid = (int)((uint)(lo + hi) >> 1);
+            if (_order[mid].Cookie <= cookie) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>True if <paramref name="ancestor"/> is this directory or one of its ancestors.</summary>
+    public bool IsWithin(DirNode ancestor)
+    {
+        for (DirNode? d = this; d is not null; d = d.Parent)
+        {
+            if (ReferenceEquals(d, ancestor)) return true;
+            if (ReferenceEquals(d.Parent, d)) break;
+        }
+        return false;
+    }
+}
+
+/// <summary>Byte-string names as dictionary keys, looked up by span without allocating.</summary>
+internal sealed class NameComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+{
+    public static readonly NameComparer Instance = new();
+
+    public bool Equals(byte[]? x, byte[]? y) =>
+        ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+    public int GetHashCode(byte[] obj) => Hash(obj);
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Hash(ReadOnlySpan<byte> s)
+    {
+        var h = new HashCode();
+        h.AddBytes(s);
+        return h.ToHashCode();
+    }
+}
+
+/// <summary>Extended attributes of one node, in insertion order. Guarded by <c>lock(node)</c>.</summary>
+internal sealed class XattrSet
+{
+    private readonly Dictionary<byte[], byte[]> _map = new(NameComparer.Instance);
+    private readonly Dictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+
+    public XattrSet() => _lookup = _map.GetAlternateLookup<ReadOnlySpan<byte>>();
+
+    public int Count => _map.Count;
+
+    public byte[]? Get(ReadOnlySpan<byte> name) => _lookup.TryGetValue(name, out var v) ? v : null;
+
+    public bool Contains(ReadOnlySpan<byte> name) => _lookup.ContainsKey(name);
+
+    public void Set(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => _lookup[name] = value.ToArray();
+
+    public bool Remove(ReadOnlySpan<byte> name) => _lookup.Remove(name);
+
+    /// <summary>Bytes of the NUL-separated name list.</summary>
+    public int ListLength()
+    {
+        int n = 0;
+        foreach (var k in _map.Keys) n += k.Length + 1;
+        return n;
+    }
+
+    public void WriteList(Span<byte> dst)
+    {
+        int p = 0;
+        foreach (var k in _map.Keys)
+        {
+            k.CopyTo(dst[p..]);
+            p += k.Length;
+            dst[p++] = 0;
+        }
+    }
+}

@@ -1,0 +1,32 @@
+namespace FastFuse.Filesystems;
+
+/// <summary>Settings of a <see cref="MemFs"/>.</summary>
+public sealed class MemFsOptions
+{
+    /// <summary>How long the kernel may cache a name → node mapping.</summary>
+    public TimeSpan EntryTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long the kernel may cache attributes.</summary>
+    public TimeSpan AttrTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long the kernel may cache a failed lookup; zero answers ENOENT instead (nothing cached).</summary>
+    public TimeSpan NegativeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Answer every open with FOPEN_DIRECT_IO (no page cache).</summary>
+    public bool DirectIo { get; set; }
+    /// <summary>Largest file size; writes, truncates and fallocates past it fail with EFBIG. Default 1 TiB.</summary>
+    public long MaxFileSize { get; set; } = 1L << 40;
+    /// <summary>Bytes of file data that may be stored; beyond it ENOSPC. 0 = three quarters of the memory the runtime may use.</summary>
+    public long CapacityBytes { get; set; }
+    /// <summary>Owner of the root directory.</summary>
+    public uint RootUid { get; set; }
+    /// <summary>Group of the root directory.</summary>
+    public uint RootGid { get; set; }
+    /// <summary>Permission bits of the root directory (the type bits are added).</summary>
+    public uint RootMode { get; set; } = 0x1ED; // 0755
+
+    internal long EffectiveCapacity()
+    {
+        if (CapacityBytes > 0) return CapacityBytes;
+        long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (total <= 0) total = 4L << 30;
+        return total / 4 * 3;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using FastFuse.Interop;
+
+namespace FastFuse.Api;
+
+/// <summary>
+/// The payload of a READ or READLINK reply, gathered as a list of segments that go out in one writev:
+/// bytes copied into the worker's pinned reply buffer (<see cref="Append"/>, <see cref="Take"/>), memory that
+/// is already pinned and is sent without a copy (<see cref="AppendPinned"/>), and runs of zeros
+/// (<see cref="AppendZeros"/>: holes cost nothing). Never longer than the size the kernel asked for.
+/// </summary>
+public unsafe ref struct DataReply
+{
+    // Invariant that makes the pointers safe: buffer, iov and zeros are native allocations owned by the
+    // worker that handles this request; they outlive the request and are not shared with another thread
+    // until the reply has been written.
+    private readonly byte* _buffer;
+    private readonly int _bufferCapacity;
+    private readonly IoVec* _iov;
+    private readonly int _iovCapacity;
+    private readonly byte* _zeros;
+    private readonly int _zerosLength;
+    private int _bufferUsed;
+    private int _iovCount;
+
+    internal DataReply(byte* buffer, int bufferCapacity, IoVec* iov, int iovCapacity, byte* zeros, int zerosLength, int limit)
+    {
+        _buffer = buffer;
+        _bufferCapacity = bufferCapacity;
+        _iov = iov;
+        _iovCapacity = iovCapacity;
+        _zeros = zeros;
+        _zerosLength = zerosLength;
+        Limit = limit;
+        Length = 0;
+        _bufferUsed = 0;
+        _iovCount = 0;
+    }
+
+    /// <summary>How many bytes the kernel asked for.</summary>
+    public int Limit { get; }
+    /// <summary>Bytes gathered so far.</summary>
+    public int Length { get; private set; }
+    /// <summary>Bytes that may still be added.</summary>
+    public readonly int Remaining => Limit - Length;
+
+    internal readonly int SegmentCount => _iovCount;
+    internal readonly IoVec* Segments => _iov;
+
+    /// <summary>Reserve <paramref name="count"/> bytes in the reply buffer and return them to be filled in place.</summary>
+    public Span<byte> Take(int count)
+    {
+        if ((uint)count > (uint)Remaining || count > _bufferCapacity - _bufferUsed) ThrowTooLong(count);
+        byte* p = _buffer + _bufferUsed;
+        _bufferUsed += count;
+        AddSegment(p, count);
+        return new Span<byte>(p, count);
+    }
+
+    /// <summary>Copy <paramref name="data"/> into the reply.</summary>
+    public void Append(scoped ReadOnlySpan<byte> data) => data.CopyTo(Take(data.Length));
+
+    /// <summary>
+    /// Send <paramref name="pinned"/> without copying. The caller guarantees the memory does not move and stays
+    /// unchanged until the handler returns (native memory, or an array allocated on the pinned object heap).
+    /// </summary>
+    public void AppendPinned(scoped ReadOnlySpan<byte> pinned)
+    {
+        if ((uint)pinned.Length > (uint)Remaining) ThrowTooLong(pinned.Length);
+        if (pinned.IsEmpty) return;
+        AddSegment((byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned)), pinned.Length);
+    }
+
+    /// <summary>Add <paramref name="count"/> zero bytes (a hole) without touching memory.</summary>
+    public void AppendZeros(int count)
+    {
+        if ((uint)count > (uint)Remaining) ThrowTooLong(count);
+        while (count > 0)
+        {
+            int n = Math.Min(count, _zerosLength);
+            AddSegment(_zeros, n);
+            count -= n;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddSegment(byte* p, int count)
+    {
+        if (count == 0) return;
+        if (_iovCount > 0)
+        {
+            ref IoVec last = ref _iov[_iovCount - 1];
+            if ((byte*)last.Base + (long)last.Length == p && p != _zeros)
+            {
+                last.Length += (nuint)count;
+                Length += count;
+                return;
+            }
+        }
+        if (_iovCount == _iovCapacity) ThrowTooManySegments();
+        _iov[_iovCount++] = new IoVec(p, count);
+        Length += count;
+    }
+
+    private static void ThrowTooLong(int count) =>
+        throw new ArgumentOutOfRangeException(nameof(count), $"reply data of {count} more bytes exceeds the size the kernel asked for");
+
+    private void ThrowTooManySegments() =>
+        throw new InvalidOperationException($"a reply holds at most {_iovCapacity} segments");
+}

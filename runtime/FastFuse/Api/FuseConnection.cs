@@ -1,0 +1,39 @@
+using FastFuse.Kernel;
+
+namespace FastFuse.Api;
+
+/// <summary>
+/// What the kernel offered at INIT and what this session asks for. A filesystem's <see cref="IRawFileSystem.Init"/>
+/// may change <see cref="Want"/> and the limits before the reply goes out; after INIT the negotiated values are
+/// here (and in <see cref="Session.Stats"/>).
+/// </summary>
+public sealed class FuseConnection
+{
+    /// <summary>Protocol version the kernel speaks.</summary>
+    public uint KernelMajor { get; internal set; }
+    public uint KernelMinor { get; internal set; }
+    /// <summary>Protocol version agreed: min(ours, kernel's).</summary>
+    public uint Minor { get; internal set; }
+    /// <summary>Flags (flags | flags2 &lt;&lt; 32) the kernel offered.</summary>
+    public InitFlags Offered { get; internal set; }
+    /// <summary>Flags we ask for; only those also offered are sent.</summary>
+    public InitFlags Want { get; set; }
+    /// <summary>Flags agreed (Offered ∩ Want), set after INIT.</summary>
+    public InitFlags Negotiated { get; internal set; }
+    public uint MaxReadahead { get; set; }
+    /// <summary>Largest WRITE payload; also sizes the request buffers. Default 1 MiB.</summary>
+    public uint MaxWrite { get; set; } = 1 << 20;
+    public ushort MaxPages { get; set; } = 256;
+    public ushort MaxBackground { get; set; } = 64;
+    public ushort CongestionThreshold { get; set; } = 48;
+    /// <summary>Timestamp granularity in ns (1 = nanoseconds).</summary>
+    public uint TimeGran { get; set; } = 1;
+    /// <summary>Stacking depth for FUSE passthrough (1 or 2); 0 when passthrough is not used.</summary>
+    public uint MaxStackDepth { get; set; }
+
+    public bool Has(InitFlags flag) => (Negotiated & flag) == flag;
+
+    public override string ToString() =>
+        $"proto 7.{Minor} (kernel 7.{KernelMinor}) max_write={MaxWrite} max_pages={MaxPages} max_readahead={MaxReadahead} " +
+        $"max_background={MaxBackground} time_gran={TimeGran} flags={Negotiated}";
+}

@@ -1,0 +1,67 @@
+using System.Runtime.CompilerServices;
+using FastFuse.Session;
+
+namespace FastFuse.Api;
+
+/// <summary>
+/// Who asked, and which request this is. Passed by <c>in</c> to every handler; copying it costs nothing
+/// on the heap. <see cref="IsInterrupted"/> and <see cref="Defer"/> reach back into the worker that read it.
+/// </summary>
+public readonly struct RequestContext
+{
+    internal readonly Worker? Worker;
+    internal readonly long Epoch;
+
+    /// <summary>The kernel's request id.</summary>
+    public readonly ulong Unique;
+    /// <summary>The node the request is about (the header's nodeid).</summary>
+    public readonly ulong NodeId;
+    public readonly uint Uid;
+    public readonly uint Gid;
+    public readonly uint Pid;
+    /// <summary>The opcode of this request.</summary>
+    public readonly Kernel.Opcode Opcode;
+
+    internal RequestContext(Worker? worker, long epoch, ulong unique, ulong nodeId, uint uid, uint gid, uint pid, Kernel.Opcode opcode)
+    {
+        Worker = worker;
+        Epoch = epoch;
+        Unique = unique;
+        NodeId = nodeId;
+        Uid = uid;
+        Gid = gid;
+        Pid = pid;
+        Opcode = opcode;
+    }
+
+    /// <summary>A context for calling a filesystem directly (tests, benchmarks): no worker, never interrupted.</summary>
+    public static RequestContext ForCaller(uint uid, uint gid, uint pid = 0, ulong unique = 0) =>
+        new(null, 0, unique, 0, uid, gid, pid, 0);
+
+    /// <summary>True once the kernel has sent an INTERRUPT for this request (the caller got a signal).
+    /// A long-running handler polls it and answers <see cref="Kernel.Errno.EINTR"/>.</summary>
+    public bool IsInterrupted
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Worker is { } w && w.Session.Interrupts.IsInterrupted(Unique);
+    }
+
+    /// <summary>
+    /// Detach this request from the worker: the handler returns <see cref="Status.Deferred"/> at once and
+    /// answers later, from any thread, through the returned reply. The worker goes on reading.
+    /// </summary>
+    public PendingReply Defer()
+    {
+        if (Worker is null) throw new InvalidOperationException("Defer() needs a request read from the kernel.");
+        return Worker.CreatePending(in this);
+    }
+}
+
+/// <summary>Handler results that are not errno values.</summary>
+public static class Status
+{
+    /// <summary>Success: the reply payload the handler wrote is sent.</summary>
+    public const int Ok = 0;
+    /// <summary>The handler called <see cref="RequestContext.Defer"/> and will answer later.</summary>
+    public const int Deferred = int.MinValue;
+}

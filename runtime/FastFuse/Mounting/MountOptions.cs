@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text;
+
+namespace FastFuse.Mounting;
+
+/// <summary>Bad command-line or mount option: one clear line for the user.</summary>
+public sealed class MountException : Exception
+{
+    public MountException(string message) : base(message) { }
+}
+
+/// <summary>
+/// Options in the usual FUSE form (<c>-o allow_other,default_permissions,ro,fsname=X,subtype=Y,max_read=N</c>),
+/// split into what goes to the kernel's mount data, the VFS mount flags, and what the runtime or the filesystem
+/// reads itself (cache timeouts, direct_io…). Unknown options are an error, never silently dropped.
+/// </summary>
+public sealed class MountOptions
+{
+    public bool AllowOther { get; set; }
+    public bool AllowRoot { get; set; }
+    public bool DefaultPermissions { get; set; }
+    public bool ReadOnly { get; set; }
+    public string FsName { get; set; } = "fastfuse";
+    public string? Subtype { get; set; }
+    public uint? MaxRead { get; set; }
+    public uint? BlkSize { get; set; }
+    /// <summary>VFS flags (MS_*) besides MS_RDONLY. nosuid and nodev are on unless suid/dev is given.</summary>
+    public ulong MountFlags { get; set; } = Interop.Libc.MS_NOSUID | Interop.Libc.MS_NODEV;
+    /// <summary>How long the kernel caches a name → node answer (seconds; libfuse's entry_timeout).</summary>
+    public double EntryTimeout { get; set; } = 1.0;
+    /// <summary>How long the kernel caches attributes (attr_timeout).</summary>
+    public double AttrTimeout { get; set; } = 1.0;
+    /// <summary>How long the kernel caches a "no such name" answer (negative_timeout).</summary>
+    public double NegativeTimeout { get; set; } = 1.0;
+    /// <summary>Every read and write reaches the filesystem (no page cache).</summary>
+    public bool DirectIo { get; set; }
+    /// <summary>Register open files as FUSE passthrough backing files (loopback).</summary>
+    public bool Passthrough { get; set; }
+    /// <summary>Force the fusermount3 path even as root.</summary>
+    public bool UseFusermount { get; set; }
+    /// <summary>Unmount lazily (MNT_DETACH / fusermount3 -z).</summary>
+    public bool LazyUnmount { get; set; }
+    /// <summary>Options given that the kernel does not know and the runtime keeps for the filesystem (key=value or key).</summary>
+    public Dictionary<string, string> Extra { get; } = new(StringComparer.Ordinal);
+
+    private static readonly string[] FsOnly = { "kernel_cache", "auto_cache", "noforget", "remember", "writeback_cache", "no_writeback_cache" };
+
+    /// <summary>Parse one or more comma-separated option lists (each the argument of a <c>-o</c>).</summary>
+    public static MountOptions Parse(params string[] lists)
+    {
+        var o = new MountOptions();
+        foreach (var list in lists) o.Apply(list);
+        return o;
+    }
+
+    public void Apply(string list)
+    {
+        foreach (var raw in SplitOptions(list))
+        {
+            if (raw.Length == 0) continue;
+            int eq = raw.IndexOf('=');
+            string key = eq < 0 ? raw : raw[..eq];
+            string? value = eq < 0 ? null : raw[(eq + 1)..];
+            switch (key)
+            {
+                case "allow_other": Flag(key, value); AllowOther = true; break;
+                case "allow_root": Flag(key, value); AllowRoot = true; break;
+                case "default_permissions": Flag(key, value); DefaultPermissions = true; break;
+                case "ro": Flag(key, value); ReadOnly = true; break;
+                case "rw": Flag(key, value); ReadOnly = false; break;
+                case "fsname": FsName = NonEmpty(key, value); break;
+                case "subtype": Subtype = NonEmpty(key, value); break;
+                case "max_read": MaxRead = UInt(key, value, 4096, 1u << 30); break;
+                case "blksize": BlkSize = UInt(key, value, 512, 1u << 20); break;
+                case "entry_timeout": EntryTimeout = Seconds(key, value); break;
+                case "attr_timeout": AttrTimeout = Seconds(key, value); break;
+                case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
+                case "direct_io": Flag(key, value); DirectIo = true; break;
+                case "passthrough": Flag(key, value); Passthrough = true; break;
+                case "fusermount": Flag(key, value); UseFusermount = true; break;
+                case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
+                case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;
+                case "suid": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOSUID; break;
+                case "nodev": Flag(key, value); MountFlags |= Interop.Libc.MS_NODEV; break;
+                case "dev": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NODEV; break;
+                case "noexec": Flag(key, value); MountFlags |= Interop.Libc.MS_NOEXEC; break;
+                case "exec": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOEXEC; break;
+                case "noatime": Flag(key, value); MountFlags |= Interop.Libc.MS_NOATIME; break;
+                case "atime": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOATIME; break;
+                case "nodiratime": Flag(key, value); MountFlags |= Interop.Libc.MS_NODIRATIME; break;
+                case "relatime": Flag(key, value); MountFlags |= Interop.Libc.MS_RELATIME; break;
+                case "norelatime": Flag(key, value); MountFlags &= ~Interop.Libc.MS_RELATIME; break;
+                case "strictatime": Flag(key, value); MountFlags |= Interop.Libc.MS_STRICTATIME; break;
+                case "sync": Flag(key, value); MountFlags |= Interop.Libc.MS_SYNCHRONOUS; break;
+                case "async": Flag(key, value); MountFlags &= ~Interop.Libc.MS_SYNCHRONOUS; break;
+                case "dirsync": Flag(key, value); MountFlags |= Interop.Libc.MS_DIRSYNC; break;
+                case "lazytime": Flag(key, value); MountFlags |= Interop.Libc.MS_LAZYTIME; break;
+                default:
+                    if (Array.IndexOf(FsOnly, key) >= 0) { Extra[key] = value ?? ""; break; }
+                    throw new MountException($"unknown mount option '{raw}' (see fastfuse --help for the options)");
+            }
+        }
+    }
+
+    /// <summary>Options are comma-separated; a backslash escapes a comma inside a value (fsname=a\,b).</summary>
+    private static IEnumerable<string> SplitOptions(string list)
+    {
+        var sb = new StringBuilder();
+        for (int i = 0; i < list.Length; i++)
+        {
+            char c = list[i];
+            if (c == '\\' && i + 1 < list.Length) { sb.Append(list[++i]); continue; }
+            if (c == ',') { yield return sb.ToString(); sb.Clear(); continue; }
+            sb.Append(c);
+        }
+        yield return sb.ToString();
+    }
+
+    private static void Flag(string key, string? value)
+    {
+        if (value is not null) throw new MountException($"mount option '{key}' takes no value (got '{key}={value}')");
+    }
+
+    private static string NonEmpty(string key, string? value)
+    {
+        if (string.IsNullOrEmpty(value)) throw new MountException($"mount option '{key}' needs a value ({key}=...)");
+        if (value.IndexOfAny(new[] { ',', '\0', '\n' }) >= 0) throw new MountException($"mount option '{key}' has a character it cannot hold: '{value}'");
+        return value;
+    }
+
+    private static uint UInt(string key, string? value, uint min, uint max)
+    {
+        if (!uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out uint n) || n < min || n > max)
+            throw new MountException($"mount option '{key}' needs a whole number from {min} to {max} (got '{value}')");
+        return n;
+    }
+
+    private static double Seconds(string key, string? value)
+    {
+        if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) || double.IsNaN(s) || s < 0 || s > 1e9)
+            throw new MountException($"mount option '{key}' needs a number of seconds ≥ 0, fractions allowed (got '{value}')");
+        return s;
+    }
+
+    /// <summary>The kernel's mount data: fd=,rootmode=,user_id=,group_id= plus the options fuse itself parses.</summary>
+    internal string KernelData(int fd, uint rootMode, uint uid, uint gid)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"fd={fd},rootmode={Convert.ToString(rootMode, 8)},user_id={uid},group_id={gid}");
+        AppendFuseOptions(sb);
+        return sb.ToString();
+    }
+
+    private void AppendFuseOptions(StringBuilder sb)
+    {
+        if (DefaultPermissions) sb.Append(",default_permissions");
+        if (AllowOther) sb.Append(",allow_other");
+        if (MaxRead is { } mr) sb.Append(CultureInfo.InvariantCulture, $",max_read={mr}");
+        if (BlkSize is { } bs) sb.Append(CultureInfo.InvariantCulture, $",blksize={bs}");
+    }
+
+    /// <summary>The -o string for fusermount3 (it adds fd, rootmode, user_id and group_id itself).</summary>
+    internal string FusermountOptions()
+    {
+        var sb = new StringBuilder();
+        sb.Append("fsname=").Append(FsName.Replace(",", "\\,"));
+        if (Subtype is not null) sb.Append(",subtype=").Append(Subtype);
+        sb.Append(ReadOnly ? ",ro" : ",rw");
+        sb.Append((MountFlags & Interop.Libc.MS_NOSUID) != 0 ? ",nosuid" : ",suid");
+        sb.Append((MountFlags & Interop.Libc.MS_NODEV) != 0 ? ",nodev" : ",dev");
+        if ((MountFlags & Interop.Libc.MS_NOEXEC) != 0) sb.Append(",noexec");
+        if ((MountFlags & Interop.Libc.MS_NOATIME) != 0) sb.Append(",noatime");
+        if ((MountFlags & Interop.Libc.MS_NODIRATIME) != 0) sb.Append(",nodiratime");
+        if ((MountFlags & Interop.Libc.MS_SYNCHRONOUS) != 0) sb.Append(",sync");
+        if ((MountFlags & Interop.Libc.MS_DIRSYNC) != 0) sb.Append(",dirsync");
+        if (AllowRoot) sb.Append(",allow_root");
+        AppendFuseOptions(sb);
+        return sb.ToString();
+    }
+
+    /// <summary>The filesystem type for mount(2) and /proc/mounts: fuse or fuse.SUBTYPE.</summary>
+    internal string FsType => Subtype is null ? "fuse" : "fuse." + Subtype;
+}

@@ -1,0 +1,92 @@
+using FastFuse.Interop;
+using FastFuse.Kernel;
+
+namespace FastFuse.Mounting;
+
+public enum MountMethod { DirectMount, Fusermount }
+
+/// <summary>A live mount: where, how it was made, its /dev/fuse fd, and its connection id under /sys/fs/fuse.</summary>
+public sealed class MountHandle
+{
+    public required string Mountpoint { get; init; }
+    public required MountMethod Method { get; init; }
+    public required int Fd { get; init; }
+    /// <summary>The connection's number in /sys/fs/fuse/connections (the mount's device minor), or 0 if unknown.</summary>
+    public uint ConnectionId { get; internal set; }
+    public bool Unmounted { get; internal set; }
+}
+
+/// <summary>
+/// Makes and removes mounts. As root (and unless fusermount is asked for) DirectMount: open /dev/fuse and call
+/// mount(2) here; otherwise fusermount3.
+/// </summary>
+public static class Mounter
+{
+    public static MountHandle Mount(string mountpoint, MountOptions options)
+    {
+        var (path, _) = Mountpoint.Check(mountpoint);
+        bool direct = !options.UseFusermount && Libc.Geteuid() == 0;
+        var handle = direct ? DirectMount(path, options) : new MountHandle { Mountpoint = path, Method = MountMethod.Fusermount, Fd = Fusermount.Mount(path, options) };
+        if (Mountpoint.FindMount(path) is { } info && info.Major == 0) handle.ConnectionId = info.Minor;
+        return handle;
+    }
+
+    private static MountHandle DirectMount(string path, MountOptions options)
+    {
+        int fd = Transport.DevFuseChannel.OpenDevice();
+        if (fd < 0) throw new MountException($"cannot open /dev/fuse: {Errno.Name(-fd)}");
+        // rootmode must be the type bits of a directory: the mount's root is always a directory here.
+        string data = options.KernelData(fd, Linux.S_IFDIR, Libc.Getuid(), Libc.Getgid());
+        ulong flags = options.MountFlags | (options.ReadOnly ? Libc.MS_RDONLY : 0);
+        if (Libc.Mount(options.FsName, path, options.FsType, flags, data) < 0)
+        {
+            int e = Libc.Errno;
+            Libc.Close(fd);
+            throw e switch
+            {
+                Errno.EPERM => new MountException($"mount {path}: operation not permitted (need root, or use -o fusermount)"),
+                Errno.EINVAL => new MountException($"mount {path}: the kernel refused the options '{data[(data.IndexOf(',') + 1)..]}' (EINVAL)"),
+                Errno.ENODEV => new MountException($"mount {path}: the kernel has no FUSE support (ENODEV)"),
+                _ => new MountException($"mount {path}: {Errno.Name(e)}"),
+            };
+        }
+        return new MountHandle { Mountpoint = path, Method = MountMethod.DirectMount, Fd = fd };
+    }
+
+    /// <summary>Unmount. Returns 0, or an errno (EBUSY when files are open and <paramref name="lazy"/> is false).</summary>
+    public static int Unmount(MountHandle handle, bool lazy)
+    {
+        if (handle.Unmounted) return 0;
+        int result = 0;
+        if (handle.Method == MountMethod.DirectMount || Libc.Geteuid() == 0)
+        {
+            if (Libc.Umount2(handle.Mountpoint, (lazy ? Libc.MNT_DETACH : 0) | Libc.UMOUNT_NOFOLLOW) < 0)
+            {
+                int e = Libc.Errno;
+                // EINVAL: not a mount point any more (someone unmounted it already).
+                if (e != Errno.EINVAL && e != Errno.ENOENT) result = e;
+            }
+        }
+        else if (!Mountpoint.RunFusermountUnmount(handle.Mountpoint, lazy))
+        {
+            result = Mountpoint.FindMount(handle.Mountpoint) is null ? 0 : Errno.EBUSY;
+        }
+        if (result == 0) handle.Unmounted = true;
+        return result;
+    }
+
+    /// <summary>End the connection from the kernel side (fusectl abort): every pending request fails, reads return ENODEV.</summary>
+    public static bool Abort(uint connectionId)
+    {
+        if (connectionId == 0) return false;
+        try
+        {
+            File.WriteAllText($"/sys/fs/fuse/connections/{connectionId}/abort", "1");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,300 @@
+using System.Runtime.InteropServices;
+using FastFuse.Api;
+using FastFuse.Kernel;
+using FastFuse.Mounting;
+using FastFuse.Transport;
+
+namespace FastFuse.Session;
+
+/// <summary>
+/// One FUSE connection: its mount, its workers, INIT, the unmount epoch and the stats.
+/// <code>
+/// using var s = FuseSession.Mount(new MyFs(), "/mnt/x", MountOptions.Parse("fsname=myfs"));
+/// s.Run();                     // until unmounted (or s.Start() and later s.Unmount())
+/// </code>
+/// </summary>
+public sealed unsafe class FuseSession : IDisposable
+{
+    private readonly SessionOptions _options;
+    private readonly MountHandle? _mount;
+    private readonly FuseChannel _mainChannel;
+    private readonly BufferPool _pool;
+    private readonly List<Worker> _workers = new();
+    private readonly Lock _gate = new();
+    private readonly ManualResetEventSlim _exited = new(false);
+    private readonly ManualResetEventSlim _initialized = new(false);
+    private int _running;
+    private long _epoch = 1;
+    private int _closed;
+    private int _destroyed;
+    private volatile bool _stop;
+    private volatile bool _spawnPending;
+    private int _endErrno;
+
+    internal readonly ReplyWriter Replies;
+    internal readonly Interrupts Interrupts = new();
+    internal readonly NativeBuffer Zeros = new(128 * 1024, zero: true);
+
+    public IRawFileSystem FileSystem { get; }
+    public Stats Stats { get; } = new();
+    public FuseConnection Connection { get; } = new();
+    public MountHandle? MountHandle => _mount;
+
+    /// <summary>The current epoch: requests read in an earlier one are answered by nobody.</summary>
+    public long Epoch => Volatile.Read(ref _epoch);
+    public bool Initialized => _initialized.IsSet;
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+    /// <summary>True when the kernel aborted the connection (fusectl abort) rather than an unmount ending it.</summary>
+    public bool Aborted => _endErrno == Errno.ECONNABORTED;
+    internal bool StopRequested => _stop;
+    internal int MaxNameLength => _options.MaxNameLength;
+    internal int MaxReplyData { get; private set; }
+
+    private FuseSession(IRawFileSystem fs, FuseChannel channel, MountHandle? mount, SessionOptions? options)
+    {
+        FileSystem = fs;
+        _options = options ?? new SessionOptions();
+        if (_options.Threads < 1 || _options.Threads > 256) throw new ArgumentOutOfRangeException(nameof(options), "threads must be 1..256");
+        if (_options.MaxWrite < 4096 || _options.MaxWrite > 16u << 20) throw new ArgumentOutOfRangeException(nameof(options), "max_write must be 4 KiB..16 MiB");
+        _mount = mount;
+        _mainChannel = channel;
+        Replies = new ReplyWriter(this);
+        Stats.Attach(Interrupts);
+        // Room for in_header + write_in + max_write, rounded to whole pages, and never under the kernel's 8 KiB minimum.
+        int size = (int)Math.Max(FuseConstants.MinReadBuffer, (_options.MaxWrite + 4096 + 4095) & ~4095u);
+        _pool = new BufferPool(size);
+        MaxReplyData = size - Worker.HeaderSize;
+    }
+
+    /// <summary>Mount <paramref name="fs"/> at <paramref name="mountpoint"/> (DirectMount as root, else fusermount3).
+    /// The session is not serving yet: call <see cref="Start"/> or <see cref="Run"/>.</summary>
+    public static FuseSession Mount(IRawFileSystem fs, string mountpoint, MountOptions options, SessionOptions? sessionOptions = null)
+    {
+        var handle = Mounter.Mount(mountpoint, options);
+        var channel = new DevFuseChannel(handle.Fd, owned: true);
+        return new FuseSession(fs, channel, handle, sessionOptions);
+    }
+
+    /// <summary>A session over any channel, with no mount (tests, benchmarks, fuzzing).</summary>
+    public static FuseSession FromChannel(IRawFileSystem fs, FuseChannel channel, SessionOptions? sessionOptions = null) =>
+        new(fs, channel, null, sessionOptions);
+
+    /// <summary>Start worker 0 on the session's fd; the others start once INIT is answered.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_workers.Count > 0) throw new InvalidOperationException("session already started");
+            var w = new Worker(this, _mainChannel, _pool, 0);
+            _workers.Add(w);
+            _running = 1;
+            w.Start("fuse-worker-0");
+        }
+    }
+
+    /// <summary>Serve until the filesystem is unmounted or the connection ends.</summary>
+    public void Run()
+    {
+        Start();
+        _exited.Wait();
+    }
+
+    public bool WaitForInit(TimeSpan timeout) => _initialized.Wait(timeout);
+    public bool Wait(TimeSpan timeout) => _exited.Wait(timeout);
+    public void Wait() => _exited.Wait();
+
+    /// <summary>A worker for in-process use (no thread): feed it requests with <see cref="Process"/>.</summary>
+    internal Worker CreateInlineWorker()
+    {
+        var w = new Worker(this, _mainChannel, _pool, _workers.Count);
+        lock (_gate) _workers.Add(w);
+        return w;
+    }
+
+    /// <summary>Dispatch one request held in <paramref name="request"/> on an inline worker (tests, fuzzing).</summary>
+    internal void Process(Worker w, ReadOnlySpan<byte> request)
+    {
+        int n = Math.Min(request.Length, w.RequestCapacity);
+        request[..n].CopyTo(new Span<byte>(w.RequestBuffer, n));
+        w.Process(w.RequestBuffer, n);
+    }
+
+    // ---- INIT -------------------------------------------------------------------------------------------
+
+    internal int HandleInit(Worker w, ReadOnlySpan<byte> body)
+    {
+        if (Initialized)
+        {
+            Interlocked.Increment(ref Stats.ProtocolErrors);
+            return Errno.EPROTO;
+        }
+        uint major = MemoryMarshal.Read<uint>(body);
+        uint minor = MemoryMarshal.Read<uint>(body[4..]);
+        var c = Connection;
+        c.KernelMajor = major;
+        c.KernelMinor = minor;
+        if (major > FuseConstants.KernelVersion)
+        {
+            // Tell the kernel our major; it sends INIT again with it.
+            ref var v = ref w.Payload<FuseInitOut>();
+            v.Major = FuseConstants.KernelVersion;
+            v.Minor = FuseConstants.KernelMinorVersion;
+            w.PayloadLength = 8;
+            return Status.Ok;
+        }
+        if (major < FuseConstants.KernelVersion || minor < 31)
+        {
+            Log.Error($"kernel speaks FUSE {major}.{minor}; FastFuse needs 7.31 or newer");
+            return Errno.EPROTO;
+        }
+        c.MaxReadahead = body.Length >= 12 ? MemoryMarshal.Read<uint>(body[8..]) : 0;
+        ulong flags = body.Length >= 16 ? MemoryMarshal.Read<uint>(body[12..]) : 0;
+        if ((flags & (ulong)InitFlags.InitExt) != 0 && body.Length >= 20) flags |= (ulong)MemoryMarshal.Read<uint>(body[16..]) << 32;
+        c.Offered = (InitFlags)flags;
+        c.Minor = Math.Min(minor, FuseConstants.KernelMinorVersion);
+        c.Want = _options.Want;
+        c.MaxWrite = Math.Min(_options.MaxWrite, (uint)(_pool.BufferSize - 4096));
+        FileSystem.Init(c);
+        if (c.Want.HasFlag(InitFlags.Passthrough)) c.Want &= ~InitFlags.WritebackCache;
+
+        c.Negotiated = c.Offered & c.Want;
+        // Without max_pages the kernel caps a request at 32 pages.
+        uint maxWrite = Math.Min(c.MaxWrite, (uint)(_pool.BufferSize - 4096));
+        if (!c.Has(InitFlags.MaxPages)) maxWrite = Math.Min(maxWrite, 32 * 4096);
+        c.MaxWrite = maxWrite;
+        c.MaxPages = (ushort)Math.Min(Math.Max((maxWrite + 4095) / 4096, 1u), 65535u);
+        c.MaxReadahead = Math.Min(c.MaxReadahead, maxWrite);
+
+        ref var o = ref w.Payload<FuseInitOut>();
+        o.Major = FuseConstants.KernelVersion;
+        o.Minor = c.Minor;
+        o.MaxReadahead = c.MaxReadahead;
+        o.Flags = (uint)(ulong)c.Negotiated;
+        o.Flags2 = (uint)((ulong)c.Negotiated >> 32);
+        o.MaxBackground = c.MaxBackground;
+        o.CongestionThreshold = c.CongestionThreshold;
+        o.MaxWrite = c.MaxWrite;
+        o.TimeGran = c.TimeGran;
+        o.MaxPages = c.MaxPages;
+        o.MaxStackDepth = c.Has(InitFlags.Passthrough) ? c.MaxStackDepth : 0;
+        Stats.Connection = c;
+        _initialized.Set();
+        _spawnPending = _workers.Count == 1 && _options.Threads > 1 && _mainChannel is DevFuseChannel;
+        if (Log.DebugEnabled) Log.Debug("init: " + c.ToString());
+        return Status.Ok;
+    }
+
+    /// <summary>Called by the dispatcher after the INIT reply is written: now the other workers may start.</summary>
+    internal void OnInitReplied()
+    {
+        if (!_spawnPending) return;
+        _spawnPending = false;
+        lock (_gate)
+        {
+            for (int i = 1; i < _options.Threads; i++)
+            {
+                DevFuseChannel ch;
+                try { ch = DevFuseChannel.Clone(_mainChannel.Fd); }
+                catch (IOException e)
+                {
+                    Log.Warn($"could not clone /dev/fuse for worker {i} ({e.Message}); running with {i} worker(s)");
+                    break;
+                }
+                var w = new Worker(this, ch, _pool, i);
+                _workers.Add(w);
+                Interlocked.Increment(ref _running);
+                w.Start($"fuse-worker-{i}");
+            }
+        }
+    }
+
+    internal void OnDestroy() => CallDestroy();
+
+    private void CallDestroy()
+    {
+        if (Interlocked.Exchange(ref _destroyed, 1) != 0) return;
+        try { FileSystem.Destroy(); }
+        catch (Exception e) { Log.Error($"filesystem Destroy threw {e.GetType().Name}: {e.Message}"); }
+    }
+
+    // ---- ending -----------------------------------------------------------------------------------------
+
+    /// <summary>Advance the epoch: replies to requests read before now are dropped instead of written.</summary>
+    internal void AdvanceEpoch() => Interlocked.Increment(ref _epoch);
+
+    internal void OnConnectionGone(Worker w, int errno)
+    {
+        if (Interlocked.CompareExchange(ref _endErrno, errno, 0) == 0)
+        {
+            AdvanceEpoch();
+            if (errno == Errno.ECONNABORTED) Log.Info($"connection to {_mount?.Mountpoint ?? "the kernel"} was aborted");
+        }
+        _stop = true;
+    }
+
+    internal void OnWorkerExit(Worker w)
+    {
+        if (Interlocked.Decrement(ref _running) == 0)
+        {
+            Volatile.Write(ref _closed, 1);
+            CallDestroy();
+            _exited.Set();
+        }
+    }
+
+    /// <summary>
+    /// Unmount and stop: umount (lazy on request), wait up to the unmount timeout for the workers to see the
+    /// connection end, abort the connection if they do not, then join every worker, close every cloned fd and
+    /// return every buffer. Returns 0 or an errno (EBUSY: files are open and <paramref name="lazy"/> was false).
+    /// </summary>
+    public int Unmount(bool lazy = false)
+    {
+        if (_mount is not null && !_mount.Unmounted)
+        {
+            int r = Mounter.Unmount(_mount, lazy);
+            if (r != 0) return r;
+        }
+        Shutdown();
+        return 0;
+    }
+
+    private void Shutdown()
+    {
+        if (!_exited.IsSet && Volatile.Read(ref _running) > 0)
+        {
+            if (!_exited.Wait(_options.UnmountTimeout))
+            {
+                // Handlers still busy or the mount was detached lazily with files open: end the connection.
+                AdvanceEpoch();
+                _stop = true;
+                if (_mount is null || !Mounter.Abort(_mount.ConnectionId))
+                    Log.Warn("workers did not stop within the unmount timeout and the connection could not be aborted");
+                _exited.Wait(_options.UnmountTimeout);
+            }
+        }
+        Volatile.Write(ref _closed, 1);
+        AdvanceEpoch();
+        lock (_gate)
+        {
+            foreach (var w in _workers)
+            {
+                if (!w.Join(_options.UnmountTimeout)) continue; // still blocked: leave its memory rather than free it under it
+                if (w.Channel != _mainChannel) w.Channel.Dispose();
+                w.Dispose();
+            }
+            _workers.Clear();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_mount is not null && !_mount.Unmounted) Unmount(lazy: true);
+        else Shutdown();
+        if (_running == 0) CallDestroy();
+        _mainChannel.Dispose();
+        if (_pool.Outstanding == 0) _pool.Dispose();
+        Zeros.Dispose();
+        _exited.Dispose();
+        _initialized.Dispose();
+    }
+}

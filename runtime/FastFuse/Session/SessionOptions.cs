@@ -1,0 +1,27 @@
+using FastFuse.Kernel;
+
+namespace FastFuse.Session;
+
+/// <summary>How a session runs: workers, buffer sizes, what INIT asks for, how long unmount waits.</summary>
+public sealed class SessionOptions
+{
+    /// <summary>Worker threads, each with its own cloned /dev/fuse fd. Default: the number of CPUs.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>Largest WRITE payload asked for at INIT (1 MiB = 256 pages); buffers are this plus one page.</summary>
+    public uint MaxWrite { get; set; } = 1 << 20;
+    /// <summary>Longest name accepted from the kernel (NAME_MAX); longer ones get ENAMETOOLONG.</summary>
+    public int MaxNameLength { get; set; } = 255;
+    /// <summary>How long unmount waits for handlers in flight before it ends the connection.</summary>
+    public TimeSpan UnmountTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>INIT flags the session asks for on top of what the filesystem asks for in its Init.</summary>
+    public InitFlags Want { get; set; } = DefaultWant;
+
+    /// <summary>
+    /// What every session asks for: async reads, big writes up to max_pages, parallel directory operations,
+    /// readdirplus (adaptive), export support, async direct I/O, abort errors and the extended flags word.
+    /// </summary>
+    public const InitFlags DefaultWant =
+        InitFlags.AsyncRead | InitFlags.BigWrites | InitFlags.MaxPages | InitFlags.ParallelDirops |
+        InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto | InitFlags.ExportSupport | InitFlags.AsyncDio |
+        InitFlags.AbortError | InitFlags.InitExt | InitFlags.AtomicOTrunc;
+}

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using FastFuse.Api;
+using FastFuse.Kernel;
+
+namespace FastFuse.Session;
+
+/// <summary>
+/// Counters for one worker: written by that worker only, so no atomics on the hot path; read (racily, which is
+/// fine for counters) when <see cref="Stats"/> sums the workers.
+/// </summary>
+internal sealed class WorkerStats
+{
+    public const int Opcodes = 64;          // opcodes 0..63; CUSE_INIT and unknown ones land in slot 0
+    public const int Buckets = 160;         // 4 sub-buckets per power of two of nanoseconds, up to 2^40 ns
+
+    public readonly long[] Count = new long[Opcodes];
+    public readonly long[] Errors = new long[Opcodes];
+    public readonly long[] Latency = new long[Opcodes * Buckets];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Slot(Opcode op) => (uint)op < Opcodes ? (int)op : 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Record(Opcode op, int status, long elapsedTicks)
+    {
+        int slot = Slot(op);
+        Count[slot]++;
+        if (status != 0 && status != Status.Deferred) Errors[slot]++;
+        Latency[slot * Buckets + Bucket(TicksToNs(elapsedTicks))]++;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long TicksToNs(long ticks) =>
+        Stopwatch.Frequency == 1_000_000_000 ? ticks : (long)(ticks * (1_000_000_000.0 / Stopwatch.Frequency));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Bucket(long ns)
+    {
+        if (ns < 4) return (int)Math.Max(ns, 0);
+        int log = 63 - BitOperations.LeadingZeroCount((ulong)ns);      // ≥ 2
+        int sub = (int)((ns >> (log - 2)) & 3);
+        return Math.Min(log * 4 + sub - 4, Buckets - 1);
+    }
+
+    /// <summary>Lower bound in ns of a bucket (inverse of <see cref="Bucket"/>).</summary>
+    public static long BucketFloor(int bucket)
+    {
+        if (bucket < 4) return bucket;
+        int log = (bucket + 4) / 4;
+        int sub = (bucket + 4) % 4;
+        return (1L << log) + ((long)sub << (log - 2));
+    }
+}
+
+/// <summary>
+/// What a session did: per-opcode counts, errors and latency percentiles, the reply classes of the unmount
+/// epoch (dropped before write, ENOENT, ENODEV, other write errors), protocol errors, and the values INIT
+/// negotiated. Everything is readable while the session runs.
+/// </summary>
+public sealed class Stats
+{
+    private readonly List<WorkerStats> _workers = new();
+    private readonly Lock _gate = new();
+
+    /// <summary>Replies dropped before the write because their request was read in an earlier epoch.</summary>
+    public long DroppedStale;
+    /// <summary>Replies the kernel refused with ENOENT: the request was interrupted or forgotten at unmount.</summary>
+    public long ReplyNotFound;
+    /// <summary>Replies the kernel refused with ENODEV/ECONNABORTED: the connection was gone.</summary>
+    public long ReplyNoDevice;
+    /// <summary>Replies that failed for any other reason: a bug on our side, each logged as an error.</summary>
+    public long ReplyOtherErrors;
+    /// <summary>Requests that broke the protocol (truncated, lying lengths, names without NUL…).</summary>
+    public long ProtocolErrors;
+    /// <summary>Handlers that threw: answered EIO.</summary>
+    public long HandlerExceptions;
+    /// <summary>Requests for opcodes nobody implements: answered ENOSYS.</summary>
+    public long Unimplemented;
+    /// <summary>Replies sent through a splice from a file (loopback).</summary>
+    public long SplicedReplies;
+    /// <summary>Replies whose splice failed and went out by read + writev instead.</summary>
+    public long SpliceFallbacks;
+    /// <summary>Forgets received (FORGET plus each entry of BATCH_FORGET).</summary>
+    public long Forgets;
+    private long _pendingInFlight;
+
+    /// <summary>INIT's outcome: the negotiated protocol, flags and limits (null before INIT).</summary>
+    public FuseConnection? Connection { get; internal set; }
+
+    /// <summary>Interrupts received from the kernel.</summary>
+    public long InterruptsReceived => _interrupts?.Received ?? 0;
+    private Interrupts? _interrupts;
+    internal void Attach(Interrupts interrupts) => _interrupts = interrupts;
+
+    /// <summary>Deferred replies not yet answered.</summary>
+    public long PendingInFlight => Interlocked.Read(ref _pendingInFlight);
+    internal void PendingStarted() => Interlocked.Increment(ref _pendingInFlight);
+    internal void PendingFinished() => Interlocked.Decrement(ref _pendingInFlight);
+
+    internal WorkerStats NewWorker()
+    {
+        var w = new WorkerStats();
+        lock (_gate) _workers.Add(w);
+        return w;
+    }
+
+    /// <summary>Requests handled for <paramref name="op"/> so far.</summary>
+    public long CountOf(Opcode op) => Sum(w => w.Count[WorkerStats.Slot(op)]);
+    public long ErrorsOf(Opcode op) => Sum(w => w.Errors[WorkerStats.Slot(op)]);
+    public long TotalRequests => Sum(w => w.Count.Sum());
+
+    /// <summary>Latency percentile (0..100) in nanoseconds for an opcode, from the histogram (±12%).</summary>
+    public long LatencyPercentileNs(Opcode op, double percentile)
+    {
+        int slot = WorkerStats.Slot(op);
+        var merged = new long[WorkerStats.Buckets];
+        long total = 0;
+        lock (_gate)
+        {
+            foreach (var w in _workers)
+                for (int b = 0; b < WorkerStats.Buckets; b++)
+                {
+                    long c = w.Latency[slot * WorkerStats.Buckets + b];
+                    merged[b] += c;
+                    total += c;
+                }
+        }
+        if (total == 0) return 0;
+        long rank = (long)Math.Ceiling(total * percentile / 100.0);
+        long seen = 0;
+        for (int b = 0; b < WorkerStats.Buckets; b++)
+        {
+            seen += merged[b];
+            if (seen >= rank && merged[b] > 0) return WorkerStats.BucketFloor(b);
+        }
+        return WorkerStats.BucketFloor(WorkerStats.Buckets - 1);
+    }
+
+    private long Sum(Func<WorkerStats, long> f)
+    {
+        long s = 0;
+        lock (_gate) foreach (var w in _workers) s += f(w);
+        return s;
+    }
+
+    /// <summary>A human-readable table: one line per opcode seen, then the reply classes.</summary>
+    public string Format()
+    {
+        var sb = new StringBuilder();
+        if (Connection is { } c) sb.Append("init: ").Append(c.ToString()).Append('\n');
+        sb.Append($"{"opcode",-16} {"count",10} {"errors",8} {"p50",10} {"p90",10} {"p99",10} {"max<",10}\n");
+        for (int op = 0; op < WorkerStats.Opcodes; op++)
+        {
+            var code = (Opcode)op;
+            long n = CountOf(code);
+            if (n == 0) continue;
+            string name = op == 0 ? "OTHER" : OpcodeInfo.Name(code);
+            sb.Append($"{name,-16} {n,10} {ErrorsOf(code),8} {Ns(LatencyPercentileNs(code, 50)),10} {Ns(LatencyPercentileNs(code, 90)),10} " +
+                      $"{Ns(LatencyPercentileNs(code, 99)),10} {Ns(LatencyPercentileNs(code, 100)),10}\n");
+        }
+        sb.Append($"replies: dropped-stale={DroppedStale} enoent={ReplyNotFound} enodev={ReplyNoDevice} other-errors={ReplyOtherErrors}\n");
+        sb.Append($"requests: total={TotalRequests} protocol-errors={ProtocolErrors} handler-exceptions={HandlerExceptions} " +
+                  $"enosys={Unimplemented} interrupts={InterruptsReceived} forgets={Forgets} pending={PendingInFlight}\n");
+        if (SplicedReplies + SpliceFallbacks > 0)
+            sb.Append($"splice: spliced={SplicedReplies} fallbacks={SpliceFallbacks}\n");
+        return sb.ToString();
+    }
+
+    private static string Ns(long ns) => ns switch
+    {
+        < 10_000 => $"{ns}ns",
+        < 10_000_000 => $"{ns / 1000}us",
+        _ => $"{ns / 1_000_000}ms",
+    };
+}

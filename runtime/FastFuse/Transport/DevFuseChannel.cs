@@ -1,0 +1,77 @@
+using FastFuse.Interop;
+using FastFuse.Kernel;
+
+namespace FastFuse.Transport;
+
+/// <summary>
+/// /dev/fuse with read(2) and writev(2). Each worker has its own: the session's fd, or a clone made with
+/// FUSE_DEV_IOC_CLONE, which has its own processing queue (a reply must go to the fd that read its request).
+/// </summary>
+public sealed unsafe class DevFuseChannel : FuseChannel
+{
+    private int _fd;
+    private readonly bool _owned;
+
+    public DevFuseChannel(int fd, bool owned)
+    {
+        _fd = fd;
+        _owned = owned;
+    }
+
+    public override int Fd => _fd;
+
+    /// <summary>Open /dev/fuse for a new connection.</summary>
+    public static int OpenDevice()
+    {
+        int fd = Libc.Open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        return fd < 0 ? -Libc.Errno : fd;
+    }
+
+    /// <summary>A new fd attached to the same connection as <paramref name="sessionFd"/>, with its own queue.</summary>
+    public static DevFuseChannel Clone(int sessionFd)
+    {
+        int fd = Libc.Open("/dev/fuse", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        if (fd < 0) throw new IOException($"open /dev/fuse for a cloned channel: {Errno.Name(Libc.Errno)}");
+        uint src = (uint)sessionFd;
+        // Safe: ioctl reads a uint32 from &src, which lives on this stack frame for the call.
+        if (Libc.Ioctl(fd, DevIoctl.Clone, &src) < 0)
+        {
+            int e = Libc.Errno;
+            Libc.Close(fd);
+            throw new IOException($"FUSE_DEV_IOC_CLONE: {Errno.Name(e)}");
+        }
+        return new DevFuseChannel(fd, owned: true);
+    }
+
+    public override int Read(byte* buffer, int capacity)
+    {
+        while (true)
+        {
+            // Safe: buffer is a pinned native buffer of at least capacity bytes owned by the calling worker.
+            nint n = Libc.Read(_fd, buffer, (nuint)capacity);
+            if (n >= 0) return (int)n;
+            int e = Libc.Errno;
+            if (e == Errno.EINTR) continue;
+            return -e;
+        }
+    }
+
+    public override int WriteV(IoVec* iov, int count)
+    {
+        while (true)
+        {
+            // Safe: every iov entry points at memory pinned for the duration of the call (see ReplyWriter).
+            nint n = Libc.Writev(_fd, iov, count);
+            if (n >= 0) return (int)n;
+            int e = Libc.Errno;
+            if (e == Errno.EINTR) continue;
+            return -e;
+        }
+    }
+
+    public override void Dispose()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0 && _owned) Libc.Close(fd);
+    }
+}
