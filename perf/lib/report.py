@@ -40,6 +40,12 @@ ROWS = [
 ]
 
 
+GROUP_OF = {"stat-storm": "stat-storm", "ls-walk": "ls-walk", "create-write-unlink": "create-write-unlink",
+            "randread-4k": "randread-4k", "seq-write": "seq-rw-1m", "seq-read": "seq-rw-1m", "startup": "startup"}
+GROUP_OF = {row[0]: next(g for k, g in GROUP_OF.items() if row[0].startswith(k)) for row in ROWS
+            if not row[0].startswith("peak-rss")}
+
+
 def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -98,8 +104,14 @@ def main():
     def val(peer, row):
         return (medians.get(peer, {}).get(row) or {}).get("median")
 
-    def note(peer):
+    group_status = {}
+    for r in runs:
+        group_status.setdefault((r["peer"], r["group"]), set()).add((r["status"], r.get("reason") or ""))
+
+    def note(peer, row=None):
         st = status.get(peer)
+        if row and not row.startswith("peak-rss"):
+            st = group_status.get((peer, GROUP_OF[row]))
         if not st:
             return None
         for s, reason in st:
@@ -162,7 +174,7 @@ def main():
         cells = [label, unit + (" ↓" if better == "lower" else " ↑")]
         for p in present:
             v = val(p, row)
-            cells.append(fmt(v, unit) if v is not None else (note(p) or "—"))
+            cells.append(fmt(v, unit) if v is not None else (note(p, row) or "—"))
         for o in others:
             rr = next((x for x in ratios if x["row"] == row and x["peer"] == o), None)
             if not rr or rr["ratio"] is None:

@@ -53,8 +53,8 @@ public static class Program
                     AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
                     NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
                     DirectIo = m.DirectIo,
-                    RootUid = Interop.Libc.Getuid(),
-                    RootGid = Interop.Libc.Getgid(),
+                    RootUid = Interop.ProcessIdentity.Uid,
+                    RootGid = Interop.ProcessIdentity.Gid,
                 });
             case "hello":
                 m.Subtype ??= "hello";

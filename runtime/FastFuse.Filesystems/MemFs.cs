@@ -21,8 +21,6 @@ public sealed partial class MemFs : IRawFileSystem
     private const int XattrNameMax = 255;
     private const int XattrSizeMax = 65536;
     private const uint PermMask = 0xFFF;   // 07777
-    private const int O_ACCMODE = 3;
-    private const int O_RDONLY = 0;
     private const int O_EXCL = 0x80;
     private const int O_TRUNC = 0x200;
 
@@ -527,6 +525,7 @@ public sealed partial class MemFs : IRawFileSystem
             if (p1 is not DirNode src) return Errno.ENOTDIR;
             if (!_table.TryGet(newParent, out var p2)) return Errno.ENOENT;
             if (p2 is not DirNode dst) return Errno.ENOTDIR;
+            if (dst.Nlink == 0) return Errno.ENOENT; // target directory was removed
             var se = src.Find(name);
             if (se is null) return Errno.ENOENT;
             var de = dst.Find(newName);

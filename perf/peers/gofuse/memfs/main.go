@@ -28,13 +28,12 @@ type meta struct {
 	ctime time.Time
 }
 
-func newMeta(ctx context.Context, mode uint32) meta {
+func (m *meta) init(ctx context.Context, mode uint32) {
 	now := time.Now()
-	m := meta{mode: mode, atime: now, mtime: now, ctime: now}
+	m.mode, m.atime, m.mtime, m.ctime = mode, now, now, now
 	if c, ok := ctx.(*fuse.Context); ok && c != nil {
 		m.uid, m.gid = c.Owner.Uid, c.Owner.Gid
 	}
-	return m
 }
 
 func (m *meta) fill(a *fuse.Attr) {
@@ -105,7 +104,8 @@ func (d *dirNode) Create(ctx context.Context, name string, flags uint32, mode ui
 	if d.GetChild(name) != nil {
 		return nil, nil, 0, syscall.EEXIST
 	}
-	f := &fileNode{meta: newMeta(ctx, syscall.S_IFREG|mode&07777)}
+	f := &fileNode{}
+	f.meta.init(ctx, syscall.S_IFREG|mode&07777)
 	ch := d.NewPersistentInode(ctx, f, fs.StableAttr{Mode: syscall.S_IFREG})
 	d.touch()
 	var a fuse.AttrOut
@@ -122,7 +122,8 @@ func (d *dirNode) Mkdir(ctx context.Context, name string, mode uint32, out *fuse
 	if d.GetChild(name) != nil {
 		return nil, syscall.EEXIST
 	}
-	nd := &dirNode{meta: newMeta(ctx, syscall.S_IFDIR|mode&07777)}
+	nd := &dirNode{}
+	nd.meta.init(ctx, syscall.S_IFDIR|mode&07777)
 	ch := d.NewPersistentInode(ctx, nd, fs.StableAttr{Mode: syscall.S_IFDIR})
 	d.touch()
 	var a fuse.AttrOut
@@ -168,11 +169,16 @@ func (d *dirNode) Rename(ctx context.Context, name string, newParent fs.InodeEmb
 
 // ---------- regular files ----------
 
+// Contents are kept in fixed 128 KiB chunks (nil = hole), so growing a file never
+// copies what was already written.
+const chunkSize = 128 << 10
+
 type fileNode struct {
 	fs.Inode
 	meta
-	dmu  sync.RWMutex
-	data []byte
+	dmu    sync.RWMutex
+	chunks [][]byte
+	size   int64
 }
 
 var _ = (fs.NodeOpener)((*fileNode)(nil))
@@ -186,7 +192,7 @@ var _ = (fs.NodeFsyncer)((*fileNode)(nil))
 func (f *fileNode) Open(ctx context.Context, flags uint32) (fs.FileHandle, uint32, syscall.Errno) {
 	if flags&syscall.O_TRUNC != 0 {
 		f.dmu.Lock()
-		f.data = f.data[:0]
+		f.truncate(0)
 		f.dmu.Unlock()
 	}
 	if directIO {
@@ -200,7 +206,7 @@ func (f *fileNode) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.Attr
 	f.fill(&out.Attr)
 	f.mu.Unlock()
 	f.dmu.RLock()
-	out.Size = uint64(len(f.data))
+	out.Size = uint64(f.size)
 	f.dmu.RUnlock()
 	out.Nlink = 1
 	out.Blocks = (out.Size + 511) / 512
@@ -211,7 +217,7 @@ func (f *fileNode) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.Attr
 func (f *fileNode) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
 	if sz, ok := in.GetSize(); ok {
 		f.dmu.Lock()
-		f.resize(int(sz))
+		f.truncate(int64(sz))
 		f.dmu.Unlock()
 		f.mu.Lock()
 		f.mtime = time.Now()
@@ -223,42 +229,70 @@ func (f *fileNode) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAt
 	return f.Getattr(ctx, fh, out)
 }
 
-// resize must be called with dmu held.
-func (f *fileNode) resize(n int) {
-	if n <= cap(f.data) {
-		old := len(f.data)
-		f.data = f.data[:n]
-		for i := old; i < n; i++ {
-			f.data[i] = 0
+// truncate must be called with dmu held.
+func (f *fileNode) truncate(n int64) {
+	if n < f.size {
+		keep := int((n + chunkSize - 1) / chunkSize)
+		for i := keep; i < len(f.chunks); i++ {
+			f.chunks[i] = nil
 		}
-		return
+		f.chunks = f.chunks[:keep]
+		if r := n % chunkSize; r != 0 && keep > 0 && f.chunks[keep-1] != nil {
+			c := f.chunks[keep-1]
+			for i := r; i < chunkSize; i++ {
+				c[i] = 0
+			}
+		}
 	}
-	c := cap(f.data) * 2
-	if c < n {
-		c = n
-	}
-	nd := make([]byte, n, c)
-	copy(nd, f.data)
-	f.data = nd
+	f.size = n
 }
 
 func (f *fileNode) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off int64) (fuse.ReadResult, syscall.Errno) {
 	f.dmu.RLock()
 	defer f.dmu.RUnlock()
-	if off >= int64(len(f.data)) {
+	if off >= f.size {
 		return fuse.ReadResultData(nil), 0
 	}
-	n := copy(dest, f.data[off:])
+	n := int64(len(dest))
+	if off+n > f.size {
+		n = f.size - off
+	}
+	for done := int64(0); done < n; {
+		pos := off + done
+		idx, co := int(pos/chunkSize), int(pos%chunkSize)
+		part := dest[done:n]
+		if len(part) > chunkSize-co {
+			part = part[:chunkSize-co]
+		}
+		if idx < len(f.chunks) && f.chunks[idx] != nil {
+			copy(part, f.chunks[idx][co:])
+		} else {
+			for i := range part {
+				part[i] = 0
+			}
+		}
+		done += int64(len(part))
+	}
 	return fuse.ReadResultData(dest[:n]), 0
 }
 
 func (f *fileNode) Write(ctx context.Context, fh fs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
 	f.dmu.Lock()
-	end := int(off) + len(data)
-	if end > len(f.data) {
-		f.resize(end)
+	end := off + int64(len(data))
+	for need := int((end + chunkSize - 1) / chunkSize); len(f.chunks) < need; {
+		f.chunks = append(f.chunks, nil)
 	}
-	copy(f.data[off:], data)
+	for done := 0; done < len(data); {
+		pos := off + int64(done)
+		idx, co := int(pos/chunkSize), int(pos%chunkSize)
+		if f.chunks[idx] == nil {
+			f.chunks[idx] = make([]byte, chunkSize)
+		}
+		done += copy(f.chunks[idx][co:], data[done:])
+	}
+	if end > f.size {
+		f.size = end
+	}
 	f.dmu.Unlock()
 	f.mu.Lock()
 	f.mtime = time.Now()
@@ -276,6 +310,7 @@ func (f *fileNode) Fsync(ctx context.Context, fh fs.FileHandle, flags uint32) sy
 func main() {
 	o := opts.Parse(1, "gofuse-memfs MOUNTPOINT -f -o entry_timeout=S,attr_timeout=S,negative_timeout=S[,direct_io]")
 	directIO = o.DirectIO
-	root := &dirNode{meta: newMeta(context.Background(), syscall.S_IFDIR|0755)}
+	root := &dirNode{}
+	root.meta.init(context.Background(), syscall.S_IFDIR|0755)
 	opts.Serve(o.Positional[0], root, o.FsOptions("gofuse-memfs"))
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Build the `fastfuse` static-pie binary with NativeAOT into out/bin/fastfuse.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+out=out/bin
+dotnet publish runtime/FastFuse.Cli -c Release -r linux-x64 --nologo -v quiet \
+  -p:StaticExecutable=true -p:InvariantGlobalization=true -p:LinkerFlavor=lld -o "$out" >&2
+# The assembly is FastFuse.Cli (a `fastfuse` assembly would clash with `FastFuse` in the AOT compiler's
+# case-insensitive lookup); the binary users run is `fastfuse`.
+mv -f "$out/FastFuse.Cli" "$out/fastfuse"
+rm -f "$out"/*.pdb "$out/FastFuse.Cli.dbg"
+echo "$out/fastfuse"
