@@ -157,7 +157,9 @@ def main():
              f"{m['versions'].get('fio','fio ?')}. Total run time {m['total_seconds']:.0f} s.")
     L.append("")
     if not ff_ok:
-        L.append(f"**fastfuse: {m['fastfuse']['status']}** — FastFuse columns and ratios are empty; "
+        why = m['fastfuse']['status'] if m['fastfuse']['status'] != "ok" else \
+            "binary present, but no FastFuse run succeeded (see Notes)"
+        L.append(f"**fastfuse: {why}** — FastFuse columns and ratios are empty; "
                  "the peers' figures are real.")
         L.append("")
     short = {"fastfuse-memfs": "FF memfs", "fastfuse-loopback": "FF loopback", "gofuse-memfs": "go-fuse memfs",
@@ -208,11 +210,19 @@ def main():
         L.append("")
         L.append("Requests = client operations (stat calls, 4 KiB reads). Target: 0 GCs in steady state.")
     else:
-        L.append(f"not measured: {m['fastfuse'].get('gc_note') or m['fastfuse']['status']}")
+        L.append(f"not measured: {m['fastfuse'].get('gc_note') or ('no counters' if m['fastfuse']['status'] == 'ok' else m['fastfuse']['status'])}")
     L.append("")
     stat_notes = sorted({f"{p}: {note(p)}" for p in present if note(p)})
     if stat_notes or failures:
-        L.append("Notes: " + "; ".join(stat_notes + [f"FAILED {f}" for f in failures]))
+        L.append("Notes: " + "; ".join(stat_notes))
+        L.append("")
+        seen = set()
+        for f in failures:
+            key = f.split(":", 1)[-1][:120]
+            if key in seen:
+                continue
+            seen.add(key)
+            L.append(f"- FAILED {f[:400]}")
         L.append("")
     L.append("Plot: [latest.svg](results/latest.svg) · every figure of every round: [latest.json](results/latest.json)")
     md = "\n".join(L) + "\n"

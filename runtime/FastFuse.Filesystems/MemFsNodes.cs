@@ -15,14 +15,12 @@ internal struct Timespec
         Nsec = nsec;
     }
 
-    /// <summary>Now, with the 100 ns resolution of <see cref="DateTime.UtcNow"/> (which reads CLOCK_REALTIME).</summary>
+    /// <summary>Now, in nanoseconds (clock_gettime(CLOCK_REALTIME)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Timespec Now()
     {
-        long t = DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks;
-        long sec = Math.DivRem(t, TimeSpan.TicksPerSecond, out long rem);
-        if (rem < 0) { sec--; rem += TimeSpan.TicksPerSecond; }
-        return new Timespec(sec, (uint)(rem * 100));
+        var (sec, nsec) = Interop.Clock.RealtimeNow();
+        return new Timespec(sec, nsec);
     }
 
     public readonly bool IsBeforeOrEqual(in Timespec other) => Sec < other.Sec || (Sec == other.Sec && Nsec <= other.Nsec);
