@@ -176,7 +176,7 @@ def main():
         cells = [label, unit + (" ↓" if better == "lower" else " ↑")]
         for p in present:
             v = val(p, row)
-            cells.append(fmt(v, unit) if v is not None else (note(p, row) or "—"))
+            cells.append(fmt(v, unit) if v is not None else ((note(p, row) or "—").split(" (")[0]))
         for o in others:
             rr = next((x for x in ratios if x["row"] == row and x["peer"] == o), None)
             if not rr or rr["ratio"] is None:

@@ -23,6 +23,8 @@ public unsafe ref struct DataReply
     private readonly int _zerosLength;
     private int _bufferUsed;
     private int _iovCount;
+    private int _fileFd;
+    private long _fileOffset;
 
     internal DataReply(byte* buffer, int bufferCapacity, IoVec* iov, int iovCapacity, byte* zeros, int zerosLength, int limit)
     {
@@ -36,6 +38,8 @@ public unsafe ref struct DataReply
         Length = 0;
         _bufferUsed = 0;
         _iovCount = 0;
+        _fileFd = -1;
+        _fileOffset = 0;
     }
 
     /// <summary>How many bytes the kernel asked for.</summary>
@@ -48,9 +52,30 @@ public unsafe ref struct DataReply
     internal readonly int SegmentCount => _iovCount;
     internal readonly IoVec* Segments => _iov;
 
+    internal readonly int FileFd => _fileFd;
+    internal readonly long FileOffset => _fileOffset;
+
+    /// <summary>
+    /// Answer with up to <paramref name="count"/> bytes of the open file <paramref name="fd"/> from
+    /// <paramref name="offset"/>, without copying them through user space: the runtime splices file → pipe →
+    /// /dev/fuse, or, where splice cannot be used, reads them with pread. Fewer bytes are sent when the file ends
+    /// sooner. It must be the only content of the reply. The fd must stay open until the handler returns.
+    /// </summary>
+    public void AppendFile(int fd, long offset, int count)
+    {
+        if (Length != 0 || _fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
+        if (fd < 0) throw new ArgumentOutOfRangeException(nameof(fd));
+        if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset));
+        if ((uint)count > (uint)Remaining) ThrowTooLong(count);
+        _fileFd = fd;
+        _fileOffset = offset;
+        Length = count;
+    }
+
     /// <summary>Reserve <paramref name="count"/> bytes in the reply buffer and return them to be filled in place.</summary>
     public Span<byte> Take(int count)
     {
+        if (_fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
         if ((uint)count > (uint)Remaining || count > _bufferCapacity - _bufferUsed) ThrowTooLong(count);
         byte* p = _buffer + _bufferUsed;
         _bufferUsed += count;
@@ -88,6 +113,7 @@ public unsafe ref struct DataReply
     private void AddSegment(byte* p, int count)
     {
         if (count == 0) return;
+        if (_fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
         if (_iovCount > 0)
         {
             ref IoVec last = ref _iov[_iovCount - 1];

@@ -47,6 +47,23 @@ public readonly struct RequestContext
     }
 
     /// <summary>
+    /// Register <paramref name="fd"/> (an open regular file) as a FUSE passthrough backing file
+    /// (FUSE_DEV_IOC_BACKING_OPEN): reply OPEN/CREATE with <c>open.BackingId = backingId</c> and
+    /// <see cref="Kernel.FopenFlags.Passthrough"/>, and reads and writes bypass user space. Returns 0 or an errno
+    /// (EPERM without CAP_SYS_ADMIN, EOPNOTSUPP when passthrough was not negotiated…).
+    /// </summary>
+    public int OpenBacking(int fd, out int backingId)
+    {
+        backingId = 0;
+        if (Worker is null) return Kernel.Errno.ENOTCONN;
+        return Worker.Session.Backing.Open(fd, out backingId);
+    }
+
+    /// <summary>Drop a backing id from <see cref="OpenBacking"/> (FUSE_DEV_IOC_BACKING_CLOSE). Returns 0 or an errno.</summary>
+    public int CloseBacking(int backingId) =>
+        Worker is null ? Kernel.Errno.ENOTCONN : Worker.Session.Backing.Close(backingId);
+
+    /// <summary>
     /// Detach this request from the worker: the handler returns <see cref="Status.Deferred"/> at once and
     /// answers later, from any thread, through the returned reply. The worker goes on reading.
     /// </summary>

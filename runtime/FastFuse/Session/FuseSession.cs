@@ -36,6 +36,10 @@ public sealed unsafe class FuseSession : IDisposable
     internal readonly NativeBuffer Zeros = new(128 * 1024, zero: true);
 
     public IRawFileSystem FileSystem { get; }
+    /// <summary>FUSE passthrough backing files registered through this session.</summary>
+    public BackingFiles Backing { get; }
+    /// <summary>The session's own /dev/fuse fd (ioctls, notifications).</summary>
+    internal int ControlFd => _mainChannel.Fd;
     public Stats Stats { get; } = new();
     public FuseConnection Connection { get; } = new();
     public MountHandle? MountHandle => _mount;
@@ -49,6 +53,8 @@ public sealed unsafe class FuseSession : IDisposable
     internal bool StopRequested => _stop;
     internal int MaxNameLength => _options.MaxNameLength;
     internal int MaxReplyData { get; private set; }
+    /// <summary>READ replies from a file descriptor go out by splice (else pread + writev).</summary>
+    internal bool SpliceReads => _options.SpliceReads;
 
     private FuseSession(IRawFileSystem fs, FuseChannel channel, MountHandle? mount, SessionOptions? options)
     {
@@ -59,6 +65,7 @@ public sealed unsafe class FuseSession : IDisposable
         _mount = mount;
         _mainChannel = channel;
         Replies = new ReplyWriter(this);
+        Backing = new BackingFiles(this);
         Stats.Attach(Interrupts);
         // Room for in_header + write_in + max_write, rounded to whole pages, and never under the kernel's 8 KiB minimum.
         int size = (int)Math.Max(FuseConstants.MinReadBuffer, (_options.MaxWrite + 4096 + 4095) & ~4095u);

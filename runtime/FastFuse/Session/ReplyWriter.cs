@@ -56,7 +56,7 @@ internal sealed unsafe class ReplyWriter
         }
     }
 
-    private void Classify(int errno, Opcode opcode, ulong unique)
+    internal void Classify(int errno, Opcode opcode, ulong unique)
     {
         switch (errno)
         {

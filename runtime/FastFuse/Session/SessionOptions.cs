@@ -13,6 +13,8 @@ public sealed class SessionOptions
     public int MaxNameLength { get; set; } = 255;
     /// <summary>How long unmount waits for handlers in flight before it ends the connection.</summary>
     public TimeSpan UnmountTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Send READ data that comes from a file descriptor by splice (file → pipe → /dev/fuse). Default on.</summary>
+    public bool SpliceReads { get; set; } = true;
     /// <summary>INIT flags the session asks for on top of what the filesystem asks for in its Init.</summary>
     public InitFlags Want { get; set; } = DefaultWant;
 

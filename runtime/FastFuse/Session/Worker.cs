@@ -12,7 +12,7 @@ namespace FastFuse.Session;
 /// One request loop: owns its channel (its own cloned /dev/fuse fd), a pinned request buffer, a pinned reply
 /// buffer and an iovec array. Nothing is shared with other workers on the hot path.
 /// </summary>
-public sealed unsafe class Worker : IDisposable
+public sealed unsafe partial class Worker : IDisposable
 {
     internal const int HeaderSize = 16;          // fuse_out_header
     internal const int IovCapacity = 1024;       // IOV_MAX
@@ -94,6 +94,7 @@ public sealed unsafe class Worker : IDisposable
     {
         PayloadLength = 0;
         SegmentCount = 0;
+        FileFd = -1;
         _startTicks = Stopwatch.GetTimestamp();
     }
 
@@ -136,6 +137,11 @@ public sealed unsafe class Worker : IDisposable
             _iov[0] = new IoVec(header, HeaderSize);
             iovCount = 1;
         }
+        else if (FileFd >= 0)
+        {
+            SendFileReply(in ctx);
+            return;
+        }
         else if (SegmentCount > 0)
         {
             total = HeaderSize;
@@ -165,6 +171,7 @@ public sealed unsafe class Worker : IDisposable
 
     public void Dispose()
     {
+        ClosePipe();
         if (_iov != null)
         {
             NativeMemory.Free(_iov);

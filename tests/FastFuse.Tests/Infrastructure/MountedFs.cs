@@ -31,8 +31,25 @@ public sealed class MountedFs : IDisposable
     }
 
     /// <summary>A MemFs mounted with the given options (timeouts default to 0 so every call reaches the daemon... unless set).</summary>
+    /// <remarks>The cache timeouts and direct_io of <paramref name="options"/> are read by the filesystem, not the kernel, so
+    /// without <paramref name="memOptions"/> they are carried over to the MemFs: entry_timeout, attr_timeout and
+    /// negative_timeout (0 when not given) and direct_io.</remarks>
     public static MountedFs MemFs(string options = "", MemFsOptions? memOptions = null, SessionOptions? sessionOptions = null) =>
-        new(new MemFs(memOptions ?? new MemFsOptions()), options, sessionOptions);
+        new(new MemFs(memOptions ?? MemFsOptionsFrom(options)), options, sessionOptions);
+
+    /// <summary>MemFs settings from a mount option string: timeouts 0 unless given, direct_io.</summary>
+    public static MemFsOptions MemFsOptionsFrom(string options)
+    {
+        var mo = MountOptions.Parse(options);
+        bool Has(string key) => options.Split(',').Any(o => o.StartsWith(key + "=", StringComparison.Ordinal));
+        return new MemFsOptions
+        {
+            EntryTimeout = Has("entry_timeout") ? TimeSpan.FromSeconds(mo.EntryTimeout) : TimeSpan.Zero,
+            AttrTimeout = Has("attr_timeout") ? TimeSpan.FromSeconds(mo.AttrTimeout) : TimeSpan.Zero,
+            NegativeTimeout = Has("negative_timeout") ? TimeSpan.FromSeconds(mo.NegativeTimeout) : TimeSpan.Zero,
+            DirectIo = mo.DirectIo,
+        };
+    }
 
     public string this[string relative] => System.IO.Path.Combine(Path, relative);
 

@@ -1,0 +1,30 @@
+using System.Security.Cryptography;
+
+namespace FastFuse.Tests.Infrastructure;
+
+/// <summary>Small helpers shared by the mount tests.</summary>
+public static class MountTestUtil
+{
+    /// <summary>Mount options where every lookup and getattr reaches the filesystem.</summary>
+    public const string NoCache = "allow_other,entry_timeout=0,attr_timeout=0,negative_timeout=0";
+
+    /// <summary>A time as nanoseconds since the epoch.</summary>
+    public static long Ns((long Sec, uint Nsec) t) => t.Sec * 1_000_000_000L + t.Nsec;
+
+    /// <summary>Wall-clock now in nanoseconds (CLOCK_REALTIME, 100 ns resolution).</summary>
+    public static long NowNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+
+    /// <summary>Let the clock move on so that a later timestamp is strictly greater.</summary>
+    public static void Tick() => Thread.Sleep(15);
+
+    public static byte[] Random(int size, int seed)
+    {
+        var b = new byte[size];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    public static string Sha256(ReadOnlySpan<byte> data) => Convert.ToHexString(SHA256.HashData(data));
+
+    public static uint Makedev(uint major, uint minor) => ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xffu) << 12);
+}
