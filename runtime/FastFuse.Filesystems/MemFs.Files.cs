@@ -87,6 +87,9 @@ public sealed partial class MemFs
         lock (f)
         {
             f.Read(offset, Math.Min(size, data.Remaining), ref data);
+            // The reply points into this file's pinned chunks: send it while the lock keeps them from being
+            // truncated away or reused, instead of after the handler returns.
+            data.Send();
             // relatime, as ext4 mounts by default.
             if (f.Atime.IsBeforeOrEqual(f.Mtime) || f.Atime.IsBeforeOrEqual(f.Ctime))
             {

@@ -25,9 +25,12 @@ public unsafe ref struct DataReply
     private int _iovCount;
     private int _fileFd;
     private long _fileOffset;
+    private readonly Session.Worker? _owner;
 
-    internal DataReply(byte* buffer, int bufferCapacity, IoVec* iov, int iovCapacity, byte* zeros, int zerosLength, int limit)
+    internal DataReply(Session.Worker? owner, byte* buffer, int bufferCapacity, IoVec* iov, int iovCapacity, byte* zeros, int zerosLength, int limit)
     {
+        _owner = owner;
+        Sent = false;
         _buffer = buffer;
         _bufferCapacity = bufferCapacity;
         _iov = iov;
@@ -51,6 +54,22 @@ public unsafe ref struct DataReply
 
     internal readonly int SegmentCount => _iovCount;
     internal readonly IoVec* Segments => _iov;
+
+    /// <summary>True once <see cref="Send"/> has written the reply.</summary>
+    public bool Sent { get; private set; }
+
+    /// <summary>
+    /// Write the reply now, before the handler returns. Use it when the memory handed to
+    /// <see cref="AppendPinned"/> is only stable while the handler holds a lock: send inside the lock, then
+    /// release it. After Send the reply is final; the handler's return value is ignored.
+    /// </summary>
+    public void Send()
+    {
+        if (Sent) throw new InvalidOperationException("the reply was already sent");
+        if (_owner is null) throw new InvalidOperationException("this reply is not attached to a request");
+        _owner.SendDataNow(_fileFd, _fileOffset, Length, _iovCount);
+        Sent = true;
+    }
 
     internal readonly int FileFd => _fileFd;
     internal readonly long FileOffset => _fileOffset;

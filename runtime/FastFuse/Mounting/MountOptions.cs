@@ -124,7 +124,7 @@ public sealed class MountOptions
     private static string NonEmpty(string key, string? value)
     {
         if (string.IsNullOrEmpty(value)) throw new MountException($"mount option '{key}' needs a value ({key}=...)");
-        if (value.IndexOfAny(new[] { ',', '\0', '\n' }) >= 0) throw new MountException($"mount option '{key}' has a character it cannot hold: '{value}'");
+        if (value.IndexOfAny(key == "fsname" ? new[] { '\0', '\n' } : new[] { ',', '\0', '\n' }) >= 0) throw new MountException($"mount option '{key}' has a character it cannot hold: '{value}'");
         return value;
     }
 

@@ -116,6 +116,7 @@ internal static unsafe partial class Dispatcher
     {
         var data = w.NewDataReply(w.ReplyCapacity);
         int r = Fs(w).Readlink(in ctx, ctx.NodeId, ref data);
+        if (data.Sent) return 0;
         w.UseSegments(r == 0 ? data.SegmentCount : 0);
         return r;
     }
@@ -203,6 +204,7 @@ internal static unsafe partial class Dispatcher
         if (a.Offset > long.MaxValue) return Errno.EINVAL;
         var data = w.NewDataReply((int)Math.Min(a.Size, int.MaxValue));
         int r = Fs(w).Read(in ctx, ctx.NodeId, a.Fh, (long)a.Offset, data.Limit, ref data);
+        if (data.Sent) return 0;
         if (r != 0) return r;
         if (data.FileFd >= 0) w.UseFile(data.FileFd, data.FileOffset, data.Length);
         else w.UseSegments(data.SegmentCount);

@@ -58,6 +58,7 @@ internal static unsafe partial class Dispatcher
             return;
         }
         var body = new ReadOnlySpan<byte>(buffer + InHeaderSize, length - InHeaderSize);
+        w.SetCurrent(in ctx);
         if (Log.DebugEnabled) LogRequest(in ctx, body);
 
         int status;
@@ -107,7 +108,7 @@ internal static unsafe partial class Dispatcher
             status = Errno.EIO;
         }
         w.Session.Interrupts.Complete(ctx.Unique);
-        w.SendReply(in ctx, status);
+        if (!w.ReplySent) w.SendReply(in ctx, status);
         if (ctx.Opcode == Opcode.Init) w.Session.OnInitReplied();
         w.Stats.Record(ctx.Opcode, status, System.Diagnostics.Stopwatch.GetTimestamp() - w.StartTicks);
     }

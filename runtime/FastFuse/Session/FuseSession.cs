@@ -43,6 +43,8 @@ public sealed unsafe class FuseSession : IDisposable
     public Stats Stats { get; } = new();
     public FuseConnection Connection { get; } = new();
     public MountHandle? MountHandle => _mount;
+    /// <summary>Request/reply buffers rented from this session's pool and not yet returned (0 after Dispose).</summary>
+    public int BuffersOutstanding => _pool.Outstanding;
 
     /// <summary>The current epoch: requests read in an earlier one are answered by nobody.</summary>
     public long Epoch => Volatile.Read(ref _epoch);

@@ -30,6 +30,9 @@ public sealed unsafe partial class Worker : IDisposable
     // Per-request reply state, reset before each dispatch.
     internal int PayloadLength;
     internal int SegmentCount;
+    /// <summary>The handler already wrote the reply (<see cref="DataReply.Send"/>).</summary>
+    internal bool ReplySent;
+    private RequestContext _current;
     private long _startTicks;
 
     internal Worker(FuseSession session, FuseChannel channel, BufferPool pool, int index)
@@ -95,6 +98,7 @@ public sealed unsafe partial class Worker : IDisposable
         PayloadLength = 0;
         SegmentCount = 0;
         FileFd = -1;
+        ReplySent = false;
         _startTicks = Stopwatch.GetTimestamp();
     }
 
@@ -119,10 +123,24 @@ public sealed unsafe partial class Worker : IDisposable
     }
 
     internal DataReply NewDataReply(int limit) =>
-        new(ReplyBody, ReplyCapacity, _iov + 1, IovCapacity - 1, Session.Zeros.Pointer, Session.Zeros.Size,
+        new(this, ReplyBody, ReplyCapacity, _iov + 1, IovCapacity - 1, Session.Zeros.Pointer, Session.Zeros.Size,
             Math.Min(limit, Session.MaxReplyData));
 
     internal void UseSegments(int count) => SegmentCount = count;
+
+    internal void SetCurrent(in RequestContext ctx) => _current = ctx;
+
+    /// <summary>A data reply sent from inside its handler (see <see cref="DataReply.Send"/>).</summary>
+    internal void SendDataNow(int fileFd, long fileOffset, int length, int segments)
+    {
+        if (fileFd >= 0) UseFile(fileFd, fileOffset, length);
+        else SegmentCount = segments;
+        if (segments == 0 && fileFd < 0) PayloadLength = 0;
+        SendReply(in _current, 0);
+        ReplySent = true;
+        FileFd = -1;
+        SegmentCount = 0;
+    }
 
     /// <summary>Send the reply for the current request: header + payload in one writev.</summary>
     internal void SendReply(in RequestContext ctx, int status)
