@@ -113,7 +113,7 @@ def main():
 
     if a.gc_out:
         t0, t1 = a.window
-        sums, heap = {}, []
+        sums, heap, idle, n_alloc = {}, [], [], 0
         interval = 1.0
         with open(a.counters) as f:
             for line in f:
@@ -122,6 +122,11 @@ def main():
                 except ValueError:
                     continue
                 interval = ev.get("interval") or interval
+                # idle baseline: the counters' own machinery allocates a little every interval
+                if ev["name"] == "alloc-rate" and t0 - 2.6 < ev["t"] <= t0:
+                    idle.append(ev["value"])
+                if ev["name"] == "alloc-rate" and t0 < ev["t"] <= t1 + interval * 1.2:
+                    n_alloc += 1
                 # a counter event covers (t - interval, t]: keep those that end inside the window
                 if not (t0 < ev["t"] <= t1 + interval * 1.2):
                     continue
@@ -136,9 +141,12 @@ def main():
         m = metric(kind, path)
         ops = a.ops if a.ops else int(m["io_bytes"] // 4096)
         gcs = sum(sums.get(f"gen-{g}-gc-count", 0.0) for g in range(3))
+        baseline = statistics.median(idle) if idle else 0.0
+        alloc = max(sums.get("alloc-rate", 0.0) - baseline * n_alloc, 0.0)
         rec = {"workload": a.workload, "requests": ops, "request_unit": "client operations (stat calls / 4 KiB reads)",
-               "window_s": t1 - t0, "alloc_bytes": sums.get("alloc-rate", 0.0),
-               "alloc_bytes_per_1k": sums.get("alloc-rate", 0.0) * 1000.0 / ops,
+               "window_s": t1 - t0, "alloc_bytes": alloc, "alloc_bytes_raw": sums.get("alloc-rate", 0.0),
+               "idle_alloc_bytes_per_interval": baseline, "intervals": n_alloc,
+               "alloc_bytes_per_1k": alloc * 1000.0 / ops,
                "gen0": sums.get("gen-0-gc-count", 0.0), "gen1": sums.get("gen-1-gc-count", 0.0),
                "gen2": sums.get("gen-2-gc-count", 0.0), "gcs": gcs, "gcs_per_1k": gcs * 1000.0 / ops,
                "gc_heap_size_mb_max": max(heap) if heap else None, "throughput": m["value"], "unit": m["unit"],
