@@ -36,7 +36,9 @@ public sealed class CliOptions
                               relatime, strictatime, sync, dirsync,
                               entry_timeout=S, attr_timeout=S, negative_timeout=S (seconds, fractions allowed,
                               default 1), direct_io (every read and write reaches the filesystem),
-                              fusermount (mount through fusermount3 even as root), lazy_umount
+                              fusermount (mount through fusermount3 even as root), lazy_umount,
+                              passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
+                              no_splice_read (loopback: send file data by pread + writev instead of splice)
           -f                stay in the foreground (default: detach once mounted)
           -d                debug: one line per request and per reply (implies -f)
           --threads N       worker threads (default: number of CPUs)

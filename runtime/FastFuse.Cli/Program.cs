@@ -59,8 +59,20 @@ public static class Program
             case "hello":
                 m.Subtype ??= "hello";
                 return new HelloFs();
+            case "loopback":
+                m.Subtype ??= "loopback";
+                if (m.FsName == "fastfuse") m.FsName = Path.GetFullPath(cli.Source!);
+                if (!Directory.Exists(cli.Source)) throw new MountException($"loopback source {cli.Source} is not a directory");
+                return new LoopbackFs(cli.Source!, new LoopbackOptions
+                {
+                    EntryTimeout = TimeSpan.FromSeconds(m.EntryTimeout),
+                    AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
+                    NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
+                    DirectIo = m.DirectIo,
+                    Passthrough = m.Passthrough,
+                });
             default:
-                throw new MountException($"filesystem '{cli.FileSystem}' is not available in this build");
+                throw new MountException($"unknown filesystem '{cli.FileSystem}'");
         }
     }
 
@@ -73,6 +85,7 @@ public static class Program
             var fs = CreateFileSystem(cli);
             var so = new SessionOptions();
             if (cli.Threads is { } t) so.Threads = t;
+            so.SpliceReads = !cli.Mount.NoSpliceRead;
             session = FuseSession.Mount(fs, cli.Mountpoint!, cli.Mount, so);
         }
         catch (MountException e)

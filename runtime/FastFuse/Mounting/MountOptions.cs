@@ -36,6 +36,8 @@ public sealed class MountOptions
     public bool DirectIo { get; set; }
     /// <summary>Register open files as FUSE passthrough backing files (loopback).</summary>
     public bool Passthrough { get; set; }
+    /// <summary>Send READ data from file descriptors by pread + writev instead of splice (for comparison).</summary>
+    public bool NoSpliceRead { get; set; }
     /// <summary>Force the fusermount3 path even as root.</summary>
     public bool UseFusermount { get; set; }
     /// <summary>Unmount lazily (MNT_DETACH / fusermount3 -z).</summary>
@@ -77,6 +79,7 @@ public sealed class MountOptions
                 case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
                 case "direct_io": Flag(key, value); DirectIo = true; break;
                 case "passthrough": Flag(key, value); Passthrough = true; break;
+                case "no_splice_read": Flag(key, value); NoSpliceRead = true; break;
                 case "fusermount": Flag(key, value); UseFusermount = true; break;
                 case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
                 case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;

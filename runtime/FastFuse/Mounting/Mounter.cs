@@ -79,14 +79,37 @@ public static class Mounter
     public static bool Abort(uint connectionId)
     {
         if (connectionId == 0) return false;
+        string path = $"{ConnectionsDir}/{connectionId}/abort";
+        if (!File.Exists(path) && EnsureConnectionsFs() && !File.Exists(path)) return false;
         try
         {
-            File.WriteAllText($"/sys/fs/fuse/connections/{connectionId}/abort", "1");
+            File.WriteAllText(path, "1");
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
+    }
+
+    /// <summary>Where fusectl shows the connections: /sys/fs/fuse/connections/N/{abort,waiting,...}.</summary>
+    public const string ConnectionsDir = "/sys/fs/fuse/connections";
+
+    /// <summary>
+    /// Make sure fusectl is mounted on <see cref="ConnectionsDir"/> (systemd does it at boot; containers often do
+    /// not): mount it when it is missing and we are root. True when it is there.
+    /// </summary>
+    public static bool EnsureConnectionsFs()
+    {
+        if (!Directory.Exists(ConnectionsDir)) return false;
+        if (Mountpoint.FindMount(ConnectionsDir) is { FsType: "fusectl" }) return true;
+        if (Libc.Geteuid() != 0) return false;
+        if (Libc.Mount("fusectl", ConnectionsDir, "fusectl", 0, "") < 0)
+        {
+            int e = Libc.Errno;
+            if (e != Errno.EBUSY) return false;    // EBUSY: someone mounted it just now
+        }
+        else Session.Log.Debug($"mounted fusectl on {ConnectionsDir}");
+        return true;
     }
 }

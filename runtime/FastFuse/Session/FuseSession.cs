@@ -29,6 +29,7 @@ public sealed unsafe class FuseSession : IDisposable
     private int _destroyed;
     private volatile bool _stop;
     private volatile bool _spawnPending;
+    private bool _workersLeft;
     private int _endErrno;
 
     internal readonly ReplyWriter Replies;
@@ -236,7 +237,9 @@ public sealed unsafe class FuseSession : IDisposable
         if (Interlocked.CompareExchange(ref _endErrno, errno, 0) == 0)
         {
             AdvanceEpoch();
-            if (errno == Errno.ECONNABORTED) Log.Info($"connection to {_mount?.Mountpoint ?? "the kernel"} was aborted");
+            // Debug only: the application decides what to tell its user (Aborted; the CLI prints one line), and an
+            // abort that Unmount itself made after the unmount timeout is part of an orderly end.
+            if (errno == Errno.ECONNABORTED && Log.DebugEnabled) Log.Debug($"connection to {_mount?.Mountpoint ?? "the kernel"} was aborted");
         }
         _stop = true;
     }
@@ -274,11 +277,22 @@ public sealed unsafe class FuseSession : IDisposable
             if (!_exited.Wait(_options.UnmountTimeout))
             {
                 // Handlers still busy or the mount was detached lazily with files open: end the connection.
-                AdvanceEpoch();
-                _stop = true;
-                if (_mount is null || !Mounter.Abort(_mount.ConnectionId))
-                    Log.Warn("workers did not stop within the unmount timeout and the connection could not be aborted");
-                _exited.Wait(_options.UnmountTimeout);
+                // Abort first, then advance the epoch: if the abort fails, the requests in flight keep their
+                // replies (dropping them would leave their callers waiting for ever).
+                if (_mount is not null && Mounter.Abort(_mount.ConnectionId))
+                {
+                    AdvanceEpoch();
+                    _stop = true;
+                    _exited.Wait(_options.UnmountTimeout);
+                }
+                else
+                {
+                    Log.Warn("workers did not stop within the unmount timeout and the connection could not be aborted; " +
+                             "they go on serving until the last file on the mount is closed");
+                    _workersLeft = true;
+                    Volatile.Write(ref _closed, 1);
+                    return;
+                }
             }
         }
         Volatile.Write(ref _closed, 1);
@@ -287,7 +301,11 @@ public sealed unsafe class FuseSession : IDisposable
         {
             foreach (var w in _workers)
             {
-                if (!w.Join(_options.UnmountTimeout)) continue; // still blocked: leave its memory rather than free it under it
+                if (!w.Join(_options.UnmountTimeout))
+                {
+                    _workersLeft = true; // still blocked: leave its memory and fd rather than free them under it
+                    continue;
+                }
                 if (w.Channel != _mainChannel) w.Channel.Dispose();
                 w.Dispose();
             }
@@ -300,7 +318,7 @@ public sealed unsafe class FuseSession : IDisposable
         if (_mount is not null && !_mount.Unmounted) Unmount(lazy: true);
         else Shutdown();
         if (_running == 0) CallDestroy();
-        _mainChannel.Dispose();
+        if (!_workersLeft) _mainChannel.Dispose();   // a worker still reads it: closing could hand its number to another file
         if (_pool.Outstanding == 0) _pool.Dispose();
         Zeros.Dispose();
         _exited.Dispose();
