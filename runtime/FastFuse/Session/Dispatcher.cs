@@ -54,7 +54,7 @@ internal static unsafe partial class Dispatcher
         if (h.Len != (uint)length)
         {
             Interlocked.Increment(ref session.Stats.ProtocolErrors);
-            Finish(w, in ctx, Errno.EIO);
+            Finish(w, in ctx, IsNoReply(op) ? NoReply : Errno.EIO);
             return;
         }
         var body = new ReadOnlySpan<byte>(buffer + InHeaderSize, length - InHeaderSize);
@@ -76,7 +76,7 @@ internal static unsafe partial class Dispatcher
         else if (!session.Initialized && op != Opcode.Init)
         {
             Interlocked.Increment(ref session.Stats.ProtocolErrors);
-            status = Errno.EIO;
+            status = IsNoReply(op) ? NoReply : Errno.EIO;
         }
         else
         {
@@ -112,6 +112,10 @@ internal static unsafe partial class Dispatcher
         if (ctx.Opcode == Opcode.Init) w.Session.OnInitReplied();
         w.Stats.Record(ctx.Opcode, status, System.Diagnostics.Stopwatch.GetTimestamp() - w.StartTicks);
     }
+
+    /// <summary>Opcodes the kernel expects no answer to: writing one would be refused (ENOENT).</summary>
+    private static bool IsNoReply(Opcode op) =>
+        op is Opcode.Forget or Opcode.BatchForget or Opcode.Interrupt or Opcode.NotifyReply;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int HandlerFailed(Worker w, in RequestContext ctx, Exception ex)

@@ -1,0 +1,224 @@
+using FastFuse.Mounting;
+
+namespace FastFuse.Tests.Unit;
+
+public sealed class MountOptionsTests
+{
+    // MS_* values from <sys/mount.h>, spelled out so a wrong constant in the runtime fails here.
+    private const ulong RDONLY = 1, NOSUID = 2, NODEV = 4, NOEXEC = 8, SYNCHRONOUS = 16, DIRSYNC = 128,
+        NOATIME = 1024, NODIRATIME = 2048, RELATIME = 1 << 21, STRICTATIME = 1 << 24, LAZYTIME = 1 << 25;
+
+    [Fact]
+    public void Defaults()
+    {
+        var o = MountOptions.Parse();
+        Assert.False(o.AllowOther);
+        Assert.False(o.AllowRoot);
+        Assert.False(o.DefaultPermissions);
+        Assert.False(o.ReadOnly);
+        Assert.Equal("fastfuse", o.FsName);
+        Assert.Null(o.Subtype);
+        Assert.Null(o.MaxRead);
+        Assert.Null(o.BlkSize);
+        Assert.Equal(NOSUID | NODEV, o.MountFlags);
+        Assert.Equal(1.0, o.EntryTimeout);
+        Assert.Equal(1.0, o.AttrTimeout);
+        Assert.Equal(1.0, o.NegativeTimeout);
+        Assert.False(o.DirectIo);
+        Assert.False(o.Passthrough);
+        Assert.False(o.UseFusermount);
+        Assert.False(o.LazyUnmount);
+        Assert.Empty(o.Extra);
+        Assert.Equal("fuse", o.FsType);
+    }
+
+    [Fact]
+    public void EveryBooleanOption()
+    {
+        var o = MountOptions.Parse("allow_other,allow_root,default_permissions,ro,direct_io,passthrough,fusermount,lazy_umount");
+        Assert.True(o.AllowOther);
+        Assert.True(o.AllowRoot);
+        Assert.True(o.DefaultPermissions);
+        Assert.True(o.ReadOnly);
+        Assert.True(o.DirectIo);
+        Assert.True(o.Passthrough);
+        Assert.True(o.UseFusermount);
+        Assert.True(o.LazyUnmount);
+        Assert.False(MountOptions.Parse("ro,rw").ReadOnly);           // the last one wins
+        Assert.True(MountOptions.Parse("rw", "ro").ReadOnly);
+    }
+
+    [Theory]
+    [InlineData("nosuid", NOSUID | NODEV)]
+    [InlineData("suid", NODEV)]
+    [InlineData("dev", NOSUID)]
+    [InlineData("suid,dev", 0UL)]
+    [InlineData("suid,nosuid", NOSUID | NODEV)]
+    [InlineData("noexec", NOSUID | NODEV | NOEXEC)]
+    [InlineData("noexec,exec", NOSUID | NODEV)]
+    [InlineData("noatime", NOSUID | NODEV | NOATIME)]
+    [InlineData("noatime,atime", NOSUID | NODEV)]
+    [InlineData("nodiratime", NOSUID | NODEV | NODIRATIME)]
+    [InlineData("relatime", NOSUID | NODEV | RELATIME)]
+    [InlineData("relatime,norelatime", NOSUID | NODEV)]
+    [InlineData("strictatime", NOSUID | NODEV | STRICTATIME)]
+    [InlineData("sync", NOSUID | NODEV | SYNCHRONOUS)]
+    [InlineData("sync,async", NOSUID | NODEV)]
+    [InlineData("dirsync", NOSUID | NODEV | DIRSYNC)]
+    [InlineData("lazytime", NOSUID | NODEV | LAZYTIME)]
+    public void VfsFlags(string list, ulong expected)
+    {
+        Assert.Equal(expected, MountOptions.Parse(list).MountFlags);
+        Assert.Equal(0UL, MountOptions.Parse(list).MountFlags & RDONLY);   // ro is separate (ReadOnly)
+    }
+
+    [Fact]
+    public void ValuedOptions()
+    {
+        var o = MountOptions.Parse("fsname=myfs,subtype=memfs,max_read=131072,blksize=4096");
+        Assert.Equal("myfs", o.FsName);
+        Assert.Equal("memfs", o.Subtype);
+        Assert.Equal(131072u, o.MaxRead);
+        Assert.Equal(4096u, o.BlkSize);
+        Assert.Equal("fuse.memfs", o.FsType);
+    }
+
+    [Fact]
+    public void EscapedCommaInAValue()
+    {
+        var o = MountOptions.Parse(@"fsname=a\,b,ro");
+        Assert.Equal("a,b", o.FsName);
+        Assert.True(o.ReadOnly);
+    }
+
+    [Fact]
+    public void EscapedCommaInASubtype_IsAnError()
+    {
+        // The subtype becomes the filesystem type (fuse.SUBTYPE): no comma there.
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse(@"subtype=a\,b"));
+        Assert.Contains("subtype", e.Message);
+    }
+
+    [Theory]
+    [InlineData("0", 0.0)]
+    [InlineData("2", 2.0)]
+    [InlineData("0.5", 0.5)]
+    [InlineData("1.25", 1.25)]
+    [InlineData(".001", 0.001)]
+    [InlineData("1e2", 100.0)]
+    public void Timeouts_AcceptFractions(string value, double seconds)
+    {
+        var o = MountOptions.Parse($"entry_timeout={value},attr_timeout={value},negative_timeout={value}");
+        Assert.Equal(seconds, o.EntryTimeout);
+        Assert.Equal(seconds, o.AttrTimeout);
+        Assert.Equal(seconds, o.NegativeTimeout);
+    }
+
+    [Fact]
+    public void FilesystemOnlyOptions_AreKeptInExtra()
+    {
+        var o = MountOptions.Parse("kernel_cache,auto_cache,noforget,remember=5,writeback_cache,no_writeback_cache");
+        Assert.Equal("", o.Extra["kernel_cache"]);
+        Assert.Equal("", o.Extra["auto_cache"]);
+        Assert.Equal("", o.Extra["noforget"]);
+        Assert.Equal("5", o.Extra["remember"]);
+        Assert.Equal("", o.Extra["writeback_cache"]);
+        Assert.Equal("", o.Extra["no_writeback_cache"]);
+    }
+
+    [Fact]
+    public void EmptyItemsAreIgnored()
+    {
+        var o = MountOptions.Parse(",,ro,,", "");
+        Assert.True(o.ReadOnly);
+    }
+
+    [Theory]
+    [InlineData("bogus", "bogus")]
+    [InlineData("ro,frobnicate=3", "frobnicate=3")]
+    [InlineData("Ro", "Ro")]                                    // case matters
+    public void UnknownOption_IsAnError(string list, string named)
+    {
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse(list));
+        Assert.Contains($"'{named}'", e.Message);
+        Assert.Contains("unknown mount option", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Theory]
+    [InlineData("fsname")]
+    [InlineData("fsname=")]
+    [InlineData("subtype")]
+    [InlineData("subtype=")]
+    [InlineData("max_read")]
+    [InlineData("entry_timeout")]
+    [InlineData("attr_timeout=")]
+    public void MissingValue_IsAnError(string list)
+    {
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse(list));
+        Assert.Contains(list.TrimEnd('='), e.Message);
+    }
+
+    [Theory]
+    [InlineData("max_read=abc")]
+    [InlineData("max_read=-1")]
+    [InlineData("max_read=+4096")]
+    [InlineData("max_read=4096.5")]
+    [InlineData("max_read=100")]              // below 4096
+    [InlineData("max_read=99999999999")]      // past uint
+    [InlineData("blksize=511")]
+    [InlineData("blksize=2097152")]
+    [InlineData("entry_timeout=abc")]
+    [InlineData("entry_timeout=-1")]
+    [InlineData("attr_timeout=NaN")]
+    [InlineData("negative_timeout=1e10")]
+    [InlineData("negative_timeout=Infinity")]
+    public void BadNumber_IsAnError(string list)
+    {
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse(list));
+        Assert.Contains(list[..list.IndexOf('=')], e.Message);
+        Assert.Contains(list[(list.IndexOf('=') + 1)..], e.Message);
+    }
+
+    [Theory]
+    [InlineData("max_read=4096", 4096u)]
+    [InlineData("max_read=1073741824", 1u << 30)]
+    public void NumberBounds_AreInclusive(string list, uint expected) =>
+        Assert.Equal(expected, MountOptions.Parse(list).MaxRead);
+
+    [Theory]
+    [InlineData("allow_other=1")]
+    [InlineData("ro=yes")]
+    [InlineData("direct_io=")]
+    [InlineData("nosuid=0")]
+    [InlineData("lazy_umount=true")]
+    public void FlagGivenAValue_IsAnError(string list)
+    {
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse(list));
+        Assert.Contains("takes no value", e.Message);
+    }
+
+    [Fact]
+    public void KernelData_HoldsFdRootmodeIdsAndTheFuseOptions()
+    {
+        Assert.Equal("fd=5,rootmode=40000,user_id=1000,group_id=100",
+            MountOptions.Parse().KernelData(5, 0x4000, 1000, 100));
+        Assert.Equal("fd=7,rootmode=40755,user_id=0,group_id=0,default_permissions,allow_other,max_read=65536,blksize=4096",
+            MountOptions.Parse("allow_other,default_permissions,max_read=65536,blksize=4096,ro,fsname=x,subtype=y,noexec,entry_timeout=3")
+                .KernelData(7, 0x41ED, 0, 0));
+    }
+
+    [Fact]
+    public void FusermountOptions_String()
+    {
+        Assert.Equal("fsname=fastfuse,rw,nosuid,nodev", MountOptions.Parse().FusermountOptions());
+        Assert.Equal(@"fsname=a\,b,subtype=memfs,ro,suid,dev,noexec,noatime,nodiratime,sync,dirsync,allow_root,default_permissions,allow_other,max_read=8192,blksize=1024",
+            MountOptions.Parse(@"fsname=a\,b,subtype=memfs,ro,suid,dev,noexec,noatime,nodiratime,sync,dirsync,allow_root,default_permissions,allow_other,max_read=8192,blksize=1024")
+                .FusermountOptions());
+        // A comma in the fsname is escaped for fusermount3.
+        Assert.Equal(@"fsname=x\,y,rw,nosuid,nodev", new MountOptions { FsName = "x,y" }.FusermountOptions());
+        // Runtime-only options never reach fusermount3.
+        Assert.Equal("fsname=fastfuse,rw,nosuid,nodev",
+            MountOptions.Parse("direct_io,entry_timeout=0.5,lazy_umount,kernel_cache").FusermountOptions());
+    }
+}
