@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using FastFuse.Api;
 using FastFuse.Filesystems.Native;
@@ -17,9 +16,7 @@ public sealed partial class LoopbackFs
 {
     private readonly bool _switchCreds;
     private readonly uint[] _daemonGroups = [];
-    private readonly ConcurrentDictionary<uint, CallerGroups> _groupCache = new();
-
-    private sealed record CallerGroups(long Expires, uint Uid, uint Gid, uint[] Groups);
+    private readonly CallerGroups _callerGroups = new();
 
     /// <summary>Restores the worker thread's credentials when disposed.</summary>
     private readonly struct CredScope : IDisposable
@@ -68,69 +65,11 @@ public sealed partial class LoopbackFs
         if (uid)
         {
             // Root keeps its capabilities and needs no groups; anyone else gets exactly the caller's groups.
-            var g = CallerGroupsOf(in ctx);
+            var g = _callerGroups.Of(in ctx);
             groups = LoopSys.SetThreadGroups(g) == 0;
         }
         LoopSys.Setfsgid(ctx.Gid);
         if (uid) LoopSys.Setfsuid(ctx.Uid);
         return new CredScope(this, uid, groups);
-    }
-
-    /// <summary>
-    /// The caller's supplementary groups, from /proc/PID/status (the request's pid is the calling thread's id).
-    /// Trusted only when that task's fsuid and fsgid are the request's, else none: fewer rights, never more.
-    /// Cached per pid for a second.
-    /// </summary>
-    private uint[] CallerGroupsOf(in RequestContext ctx)
-    {
-        if (ctx.Pid == 0) return [];
-        long now = Environment.TickCount64;
-        if (_groupCache.TryGetValue(ctx.Pid, out var c) && c.Expires > now && c.Uid == ctx.Uid && c.Gid == ctx.Gid)
-            return c.Groups;
-        uint[] groups = [];
-        try
-        {
-            var text = File.ReadAllText($"/proc/{ctx.Pid}/status");
-            if (FieldIs(text, "Uid:", ctx.Uid) && FieldIs(text, "Gid:", ctx.Gid))
-                groups = ParseGroups(text);
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        if (_groupCache.Count > 4096) _groupCache.Clear();
-        _groupCache[ctx.Pid] = new CallerGroups(now + 1000, ctx.Uid, ctx.Gid, groups);
-        return groups;
-    }
-
-    /// <summary>True when the 4th number (the fs id) on the line starting with <paramref name="key"/> is <paramref name="id"/>.</summary>
-    private static bool FieldIs(string text, string key, uint id)
-    {
-        int i = text.IndexOf("\n" + key, StringComparison.Ordinal);
-        if (i < 0) return false;
-        int end = text.IndexOf('\n', i + 1);
-        var parts = text.AsSpan(i + 1 + key.Length, (end < 0 ? text.Length : end) - (i + 1 + key.Length)).Trim();
-        int k = 0;
-        foreach (var r in parts.Split('\t'))
-        {
-            var part = parts[r].Trim();
-            if (part.IsEmpty) continue;
-            if (k++ == 3) return uint.TryParse(part, out var v) && v == id;
-        }
-        return false;
-    }
-
-    private static uint[] ParseGroups(string text)
-    {
-        int i = text.IndexOf("\nGroups:", StringComparison.Ordinal);
-        if (i < 0) return [];
-        int start = i + "\nGroups:".Length;
-        int end = text.IndexOf('\n', start);
-        var line = text.AsSpan(start, (end < 0 ? text.Length : end) - start);
-        var list = new List<uint>();
-        foreach (var r in line.Split(' '))
-        {
-            var part = line[r].Trim();
-            if (!part.IsEmpty && uint.TryParse(part, out var g)) list.Add(g);
-        }
-        return list.ToArray();
     }
 }

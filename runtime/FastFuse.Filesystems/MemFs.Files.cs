@@ -14,6 +14,7 @@ public sealed partial class MemFs
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is DirNode) return Errno.EISDIR;
+        if (Permitted(in ctx, n, OpenWants(flags)) != 0) return Errno.EACCES;
         lock (n)
         {
             if (n.Nlink == 0 && n.OpenCount == 0) return Errno.ENOENT;
@@ -62,6 +63,7 @@ public sealed partial class MemFs
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is not DirNode) return Errno.ENOTDIR;
+        if (Permitted(in ctx, n, MayRead) != 0) return Errno.EACCES;
         lock (n)
         {
             if (n.Nlink == 0 && n.OpenCount == 0) return Errno.ENOENT;
@@ -300,6 +302,7 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         int rc = CheckXattrName(n, name, write: true);
         if (rc != 0) return rc;
+        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
         if (value.Length > XattrSizeMax) return Errno.E2BIG;
         if (name.StartsWith("trusted."u8) && ctx.Uid != 0) return Errno.EPERM;
         uint f = (uint)flags;
@@ -320,6 +323,7 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         int rc = CheckXattrName(n, name, write: false);
         if (rc != 0) return rc;
+        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayRead) != 0) return Errno.EACCES;
         lock (n)
         {
             var v = n.Xattrs?.Get(name);
@@ -348,6 +352,7 @@ public sealed partial class MemFs
         int rc = CheckXattrName(n, name, write: true);
         if (rc != 0) return rc;
         if (name.StartsWith("trusted."u8) && ctx.Uid != 0) return Errno.EPERM;
+        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
         lock (n)
         {
             if (n.Xattrs is null || !n.Xattrs.Remove(name)) return Errno.ENODATA;

@@ -146,6 +146,7 @@ public sealed partial class MemFs : IRawFileSystem
         {
             if (!_table.TryGet(parent, out var p)) return Errno.ENOENT;
             if (p is not DirNode d) return Errno.ENOTDIR;
+            if (ctx.Uid != 0 && Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
             MemNode? n;
             if (name.Length == 1 && name[0] == (byte)'.') n = d;
             else if (name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') n = d.Parent ?? d;
@@ -200,6 +201,8 @@ public sealed partial class MemFs : IRawFileSystem
                 if (n is DirNode) return Errno.EISDIR;
                 if (n is not FileNode) return Errno.EINVAL;
                 if ((long)changes.Size < 0 || (long)changes.Size > _options.MaxFileSize) return Errno.EFBIG;
+                // truncate(2) by path needs write permission; ftruncate (a handle is given) was checked at open.
+                if ((valid & SetattrValid.Fh) == 0 && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
             }
             if ((valid & SetattrValid.Mode) != 0 && !owner)
             {
@@ -210,6 +213,11 @@ public sealed partial class MemFs : IRawFileSystem
             }
             if ((valid & SetattrValid.Uid) != 0 && !root && (ctx.Uid != n.Uid || changes.Uid != n.Uid)) return Errno.EPERM;
             if ((valid & SetattrValid.Gid) != 0 && !owner) return Errno.EPERM;
+            // A non-root owner may only give the file to a group they belong to.
+            if ((valid & SetattrValid.Gid) != 0 && !root && changes.Gid != n.Gid && !_callerGroups.IsMember(in ctx, changes.Gid)) return Errno.EPERM;
+            // Setting both times to "now" is allowed to anyone who may write the file.
+            bool nowTimes = (valid & (SetattrValid.AtimeNow | SetattrValid.MtimeNow)) != 0;
+            if (nowTimes && !owner && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
             bool explicitTimes = ((valid & SetattrValid.Atime) != 0 && (valid & SetattrValid.AtimeNow) == 0) ||
                                  ((valid & SetattrValid.Mtime) != 0 && (valid & SetattrValid.MtimeNow) == 0);
             if (explicitTimes && !owner) return Errno.EPERM;
@@ -267,22 +275,7 @@ public sealed partial class MemFs : IRawFileSystem
     public int Access(in RequestContext ctx, ulong nodeId, int mask)
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
-        uint want = (uint)mask & 7;
-        if (want == 0) return Status.Ok;
-        uint mode, uid, gid;
-        lock (n)
-        {
-            mode = n.Mode;
-            uid = n.Uid;
-            gid = n.Gid;
-        }
-        if (ctx.Uid == 0)
-        {
-            if ((want & Linux.X_OK) == 0) return Status.Ok;
-            return (mode & 0x49) != 0 || (mode & Linux.S_IFMT) == Linux.S_IFDIR ? Status.Ok : Errno.EACCES;
-        }
-        uint bits = ctx.Uid == uid ? (mode >> 6) & 7 : ctx.Gid == gid ? (mode >> 3) & 7 : mode & 7;
-        return (bits & want) == want ? Status.Ok : Errno.EACCES;
+        return Permitted(in ctx, n, (uint)mask & 7);
     }
 
     public int Statfs(in RequestContext ctx, ulong nodeId, ref FuseStatfsOut statfs)
@@ -313,7 +306,10 @@ public sealed partial class MemFs : IRawFileSystem
         {
             int rc = GetDir(parent, out var d);
             if (rc != 0) return rc;
+            // As the VFS orders it: search permission, then an existing name, then write permission.
+            if (Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
             if (d.Find(name) is not null) return Errno.EEXIST;
+            if (Permitted(in ctx, d, MayWrite) != 0) return Errno.EACCES;
             InitNew(in ctx, d, node);
             if (open) node.OpenCount = 1;
             node.Id = _table.Add(node, 2); // its own reference + the kernel's lookup
@@ -467,8 +463,10 @@ public sealed partial class MemFs : IRawFileSystem
             if (p is not DirNode d) return Errno.ENOTDIR;
             if (dir && name.Length == 1 && name[0] == (byte)'.') return Errno.EINVAL;
             if (dir && name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') return Errno.ENOTEMPTY;
+            if (Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
             var e = d.Find(name);
             if (e is null) return Errno.ENOENT;
+            if (Permitted(in ctx, d, MayWrite) != 0) return Errno.EACCES;
             var n = e.Node;
             if (dir)
             {
@@ -526,11 +524,16 @@ public sealed partial class MemFs : IRawFileSystem
             if (!_table.TryGet(newParent, out var p2)) return Errno.ENOENT;
             if (p2 is not DirNode dst) return Errno.ENOTDIR;
             if (dst.Nlink == 0) return Errno.ENOENT; // target directory was removed
+            if (Permitted(in ctx, src, MayExec) != 0 || Permitted(in ctx, dst, MayExec) != 0) return Errno.EACCES;
             var se = src.Find(name);
             if (se is null) return Errno.ENOENT;
             var de = dst.Find(newName);
             var sn = se.Node;
             var dn = de?.Node;
+            if (Permitted(in ctx, src, MayWrite | MayExec) != 0 || Permitted(in ctx, dst, MayWrite | MayExec) != 0) return Errno.EACCES;
+            // A directory that changes parent rewrites its "..": that needs write permission on it.
+            if (src != dst && sn is DirNode && Permitted(in ctx, sn, MayWrite) != 0) return Errno.EACCES;
+            if (src != dst && dn is DirNode && (flags & Linux.RENAME_EXCHANGE) != 0 && Permitted(in ctx, dn, MayWrite) != 0) return Errno.EACCES;
             if (StickyDenies(in ctx, src, sn)) return Errno.EPERM;
             if (dn is not null && StickyDenies(in ctx, dst, dn)) return Errno.EPERM;
             var now = Timespec.Now();

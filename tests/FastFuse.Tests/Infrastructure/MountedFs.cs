@@ -19,6 +19,8 @@ public sealed class MountedFs : IDisposable
     public MountedFs(IRawFileSystem fs, string options = "", SessionOptions? sessionOptions = null)
     {
         _dir = Directory.CreateTempSubdirectory("fastfuse-test-").FullName;
+        // CreateTempSubdirectory makes it 0700: let tests acting as another uid (setfsuid) reach the mount.
+        Posix.chmod(_dir, 0x1ED); // 0755
         Path = System.IO.Path.Combine(_dir, "mnt");
         Directory.CreateDirectory(Path);
         FileSystem = fs;

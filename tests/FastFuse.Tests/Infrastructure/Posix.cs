@@ -194,6 +194,15 @@ public static unsafe class Posix
         finally { close(fd); }
     }
 
+    /// <summary>open(2) then close at once: 0 or the errno (never leaks an fd that would keep the mount busy).</summary>
+    public static int OpenErr(string path, int flags, int mode = 0x1A4)
+    {
+        int fd = open(path, flags | O_CLOEXEC, mode);
+        if (fd < 0) return Marshal.GetLastPInvokeError();
+        close(fd);
+        return 0;
+    }
+
     /// <summary>Create an empty file (open O_CREAT|O_EXCL, close).</summary>
     public static void Touch(string path, int mode = 0x1A4) => Close(Open(path, O_WRONLY | O_CREAT | O_EXCL, mode));
 

@@ -46,7 +46,7 @@ public class AttributeTests
     {
         using var m = MountedFs.MemFs(NoCache);
         Assert.Equal(Errno.ENOENT, TryStat(m["nope"], out _));
-        Assert.Equal(Errno.ENOENT, Err(open(m["nope"], O_RDONLY, 0)));
+        Assert.Equal(Errno.ENOENT, OpenErr(m["nope"], O_RDONLY, 0));
     }
 
     [MountFact]
@@ -56,7 +56,7 @@ public class AttributeTests
         Touch(m["f"]);
         Assert.Equal(Errno.ENOTDIR, TryStat(m["f/x"], out _));
         Assert.Equal(Errno.ENOTDIR, Err(mkdir(m["f/x"], 0x1ED)));
-        Assert.Equal(Errno.ENOTDIR, Err(open(m["f/x"], O_WRONLY | O_CREAT, 0x1A4)));
+        Assert.Equal(Errno.ENOTDIR, OpenErr(m["f/x"], O_WRONLY | O_CREAT, 0x1A4));
     }
 
     [MountFact]
@@ -67,7 +67,7 @@ public class AttributeTests
         Touch(m[ok]);
         Assert.Equal(0, TryStat(m[ok], out _));
         Assert.Equal(0, Err(mkdir(m[new string('d', 255)], 0x1ED)));
-        Assert.Equal(Errno.ENAMETOOLONG, Err(open(m[tooLong], O_WRONLY | O_CREAT, 0x1A4)));
+        Assert.Equal(Errno.ENAMETOOLONG, OpenErr(m[tooLong], O_WRONLY | O_CREAT, 0x1A4));
         Assert.Equal(Errno.ENAMETOOLONG, Err(mkdir(m[tooLong], 0x1ED)));
         Assert.Equal(Errno.ENAMETOOLONG, TryStat(m[tooLong], out _));
         Assert.Equal(Errno.ENAMETOOLONG, Err(symlink("x", m[tooLong])));
@@ -258,7 +258,7 @@ public class AttributeTests
         Assert.Equal(Errno.ENOENT, TryStat(m["dangling"], out _));
         Assert.Equal(S_IFLNK, Lstat(m["dangling"]).Type);
         Assert.Equal("no/such/target", ReadLink(m["dangling"]));
-        Assert.Equal(Errno.EEXIST, Err(open(m["dangling"], O_WRONLY | O_CREAT | O_EXCL, 0x1A4)));
+        Assert.Equal(Errno.EEXIST, OpenErr(m["dangling"], O_WRONLY | O_CREAT | O_EXCL, 0x1A4));
     }
 
     [MountFact]

@@ -1,0 +1,37 @@
+using FastFuse.Api;
+using FastFuse.Kernel;
+
+namespace FastFuse.Filesystems;
+
+// Permission checks as the kernel makes them for a local filesystem (generic_permission): without the
+// default_permissions mount option the kernel leaves them to us. Root passes read and write always, and execute
+// when any execute bit is set (or on a directory). Otherwise the owner's, the group's (primary or supplementary)
+// or the others' bits decide. With default_permissions the kernel has already checked and these agree.
+public sealed partial class MemFs
+{
+    private const uint MayRead = 4, MayWrite = 2, MayExec = 1;
+    private readonly CallerGroups _callerGroups = new();
+
+    /// <summary>0 when the caller may <paramref name="want"/> (MayRead|MayWrite|MayExec) on <paramref name="n"/>, else EACCES.</summary>
+    private int Permitted(in RequestContext ctx, MemNode n, uint want)
+    {
+        if (want == 0) return Status.Ok;
+        // Plain field reads: a racing chmod gives either the old or the new mode, as on a local filesystem.
+        uint mode = n.Mode, uid = n.Uid, gid = n.Gid;
+        if (ctx.Uid == 0)
+        {
+            if ((want & MayExec) == 0) return Status.Ok;
+            return (mode & 0x49) != 0 || (mode & Linux.S_IFMT) == Linux.S_IFDIR ? Status.Ok : Errno.EACCES;
+        }
+        uint bits = ctx.Uid == uid ? (mode >> 6) & 7 : _callerGroups.IsMember(in ctx, gid) ? (mode >> 3) & 7 : mode & 7;
+        return (bits & want) == want ? Status.Ok : Errno.EACCES;
+    }
+
+    /// <summary>What opening with <paramref name="flags"/> needs: read and/or write by O_ACCMODE, write for O_TRUNC.</summary>
+    private static uint OpenWants(int flags)
+    {
+        uint want = (flags & 3) switch { 0 => MayRead, 1 => MayWrite, _ => MayRead | MayWrite };
+        if ((flags & O_TRUNC) != 0) want |= MayWrite;
+        return want;
+    }
+}

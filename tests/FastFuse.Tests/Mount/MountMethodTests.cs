@@ -1,0 +1,126 @@
+using FastFuse.Filesystems;
+using FastFuse.Mounting;
+using FastFuse.Session;
+using FastFuse.Tests.Infrastructure;
+using static FastFuse.Tests.Infrastructure.MountTestUtil;
+using static FastFuse.Tests.Infrastructure.Posix;
+
+namespace FastFuse.Tests.Mount;
+
+/// <summary>DirectMount and fusermount3 each mount and unmount; mount → unmount → mount again in one process.</summary>
+public class MountMethodTests
+{
+    private const long FuseSuperMagic = 0x65735546;
+
+    /// <summary>The /proc/self/mountinfo line whose mount point is <paramref name="path"/>, or null.</summary>
+    private static string? MountinfoLine(string path) =>
+        File.ReadAllLines("/proc/self/mountinfo").LastOrDefault(l => l.Split(' ')[4] == path);
+
+    private static string TempMountpoint(out string parent)
+    {
+        parent = Directory.CreateTempSubdirectory("fastfuse-mnt-").FullName;
+        string path = Path.Combine(parent, "mnt");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    private static FuseSession MountMemFs(string path, string options)
+    {
+        var mo = MountOptions.Parse("fsname=fastfuse-test,subtype=mtest" + (options.Length > 0 ? "," + options : ""));
+        var s = FuseSession.Mount(new MemFs(MountedFs.MemFsOptionsFrom(options)), path, mo, new SessionOptions { Threads = 2 });
+        s.Start();
+        Assert.True(s.WaitForInit(TimeSpan.FromSeconds(10)), "INIT");
+        return s;
+    }
+
+    [MountTheory]
+    [InlineData("", MountMethod.DirectMount)]
+    [InlineData("fusermount", MountMethod.Fusermount)]
+    public void MountRoundTripUnmount_LeavesAPlainEmptyDirectory(string options, MountMethod method)
+    {
+        string path = TempMountpoint(out string parent);
+        try
+        {
+            var s = MountMemFs(path, options);
+            try
+            {
+                Assert.Equal(method, s.MountHandle!.Method);
+                var line = MountinfoLine(path);
+                Assert.NotNull(line);
+                Assert.Contains(" - fuse.mtest fastfuse-test ", line);
+                Assert.Equal(FuseSuperMagic, Statfs(path).Type);
+                var data = Random(100_000, 42);
+                WriteFile(path + "/file", data);
+                Assert.Equal(Sha256(data), Sha256(ReadFile(path + "/file")));
+                Assert.Equal(0, s.Unmount());
+            }
+            finally { s.Dispose(); }
+            Assert.Null(MountinfoLine(path));
+            Assert.True(Directory.Exists(path));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(path));
+            Assert.NotEqual(FuseSuperMagic, Statfs(path).Type);
+        }
+        finally
+        {
+            if (MountinfoLine(path) is not null) FastFuse.Interop.Libc.Umount2(path, 2);
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    [MountFact]
+    public void MountUnmountMountAgain_InOneProcess()
+    {
+        string path = TempMountpoint(out string parent);
+        try
+        {
+            foreach (var options in new[] { "", "", "fusermount", "" })
+            {
+                var s = MountMemFs(path, options);
+                try
+                {
+                    Assert.NotNull(MountinfoLine(path));
+                    Assert.DoesNotContain(ReadDir(path), e => e.Name is not "." and not ".."); // a fresh MemFs each time
+                    WriteFile(path + "/x", "round"u8);
+                    Assert.Equal("round"u8.ToArray(), ReadFile(path + "/x"));
+                    Assert.Equal(0, s.Unmount());
+                }
+                finally { s.Dispose(); }
+                Assert.Null(MountinfoLine(path));
+                Assert.Empty(Directory.EnumerateFileSystemEntries(path));
+            }
+        }
+        finally
+        {
+            if (MountinfoLine(path) is not null) FastFuse.Interop.Libc.Umount2(path, 2);
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
+    [MountFact]
+    public void UnmountWithAnOpenFile_IsEBUSY_LazyUnmountDetaches()
+    {
+        string path = TempMountpoint(out string parent);
+        try
+        {
+            var s = MountMemFs(path, "");
+            try
+            {
+                int fd = Open(path + "/held", O_RDWR | O_CREAT, 0x1A4);
+                try
+                {
+                    Assert.Equal(FastFuse.Kernel.Errno.EBUSY, s.Unmount());
+                    Assert.NotNull(MountinfoLine(path));
+                }
+                finally { close(fd); }
+                Assert.Equal(0, s.Unmount());
+            }
+            finally { s.Dispose(); }
+            Assert.Null(MountinfoLine(path));
+        }
+        finally
+        {
+            if (MountinfoLine(path) is not null) FastFuse.Interop.Libc.Umount2(path, 2);
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+}
