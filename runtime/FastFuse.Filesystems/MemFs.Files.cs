@@ -158,11 +158,9 @@ public sealed partial class MemFs
             bool grows = !keep && end > f.Size;
             if (zero) f.ZeroRange(offset, length, free: false, _store);
             if (grows) f.Size = end;
-            if (zero || grows)
-            {
-                f.Mtime = now;
-                f.Ctime = now;
-            }
+            // ext4 stamps mtime and ctime on every successful allocation, whether or not the size changes.
+            f.Mtime = now;
+            f.Ctime = now;
         }
         return Status.Ok;
     }
@@ -312,8 +310,13 @@ public sealed partial class MemFs
             bool exists = n.Xattrs?.Contains(name) == true;
             if ((f & Linux.XATTR_CREATE) != 0 && exists) return Errno.EEXIST;
             if ((f & Linux.XATTR_REPLACE) != 0 && !exists) return Errno.ENODATA;
-            (n.Xattrs ??= new XattrSet()).Set(name, value);
-            n.Ctime = Timespec.Now();
+            // Setting a value an xattr already has changes nothing, ctime included (as ext4).
+            var current = n.Xattrs?.Get(name);
+            if (current is null || !value.SequenceEqual(current))
+            {
+                (n.Xattrs ??= new XattrSet()).Set(name, value);
+                n.Ctime = Timespec.Now();
+            }
         }
         return Status.Ok;
     }

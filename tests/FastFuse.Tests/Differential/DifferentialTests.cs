@@ -1,0 +1,89 @@
+using FastFuse.Filesystems;
+using FastFuse.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace FastFuse.Tests.Differential;
+
+/// <summary>The differential tests change the process umask and time themselves: they run alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DifferentialCollection
+{
+    public const string Name = "Differential (serial)";
+}
+
+/// <summary>
+/// A seeded random sequence of operations applied to a plain directory (the reference) and, through a mount, to
+/// the filesystem under test; every result and errno and then the two trees must agree.
+/// <para>Reference: a fresh directory under /tmp, which on this machine is ext4 (the root filesystem,
+/// /dev/vda, relatime): <see cref="ReferenceFsType"/> checks it, because on tmpfs or overlayfs xattrs and
+/// fallocate modes behave differently and the comparison would not mean "ext4-like". The LoopbackFs source is
+/// another fresh directory on that same filesystem.</para>
+/// </summary>
+[Collection(DifferentialCollection.Name)]
+public sealed class DifferentialTests(ITestOutputHelper output)
+{
+    public const int Seed = 20261125;
+    public const int OpCount = 10_000;
+    private const long Ext4Magic = 0xEF53;
+
+    private static string ReferenceFsType(string dir) => Posix.Statfs(dir).Type == Ext4Magic ? "ext4" : $"0x{Posix.Statfs(dir).Type:x}";
+
+    private DiffReport RunAgainst(string name, Func<string, MountedFs> mount)
+    {
+        var work = Directory.CreateTempSubdirectory("fastfuse-diff-").FullName;
+        try
+        {
+            string reference = Path.Combine(work, "ref");
+            string source = Path.Combine(work, "src");
+            Directory.CreateDirectory(reference);
+            Directory.CreateDirectory(source);
+            Posix.chmod(work, 0x1ED);
+            Posix.chmod(reference, 0x1ED);
+            Posix.chmod(source, 0x1ED);
+            string fsType = ReferenceFsType(reference);
+            Assert.True(fsType == "ext4", $"the reference directory {reference} is on {fsType}, not ext4: the comparison would not be ext4-like");
+
+            using var mounted = mount(source);
+            // LoopbackFs sets the process umask to 0 (FUSE_DONT_MASK); fix one for the run, the same for both trees.
+            uint oldUmask = Posix.umask(0x12);
+            try
+            {
+                var report = new DifferentialRunner(reference, mounted.Path, Seed).Run(OpCount);
+                // The test output gets every kept difference; the console and the assertion message the first 50.
+                output.WriteLine(report.Summary(name));
+                foreach (var d in report.Differences) output.WriteLine(d);
+                Console.WriteLine(report.Message(name));
+                return report;
+            }
+            finally { Posix.umask(oldUmask); }
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    [MountFact]
+    public void MemFs_MatchesExt4_Over10000RandomOps()
+    {
+        var report = RunAgainst("MemFs", _ => MountedFs.MemFs());
+        Assert.True(report.Ops >= OpCount);
+        Assert.True(report.TotalDifferences == 0, report.Message("MemFs"));
+    }
+
+    [MountFact]
+    public void LoopbackFs_MatchesExt4_Over10000RandomOps()
+    {
+        LoopbackFs? fs = null;
+        try
+        {
+            var report = RunAgainst("LoopbackFs", src => new MountedFs(fs = new LoopbackFs(src, new LoopbackOptions
+            {
+                EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero, NegativeTimeout = TimeSpan.Zero,
+            })));
+            Assert.True(report.Ops >= OpCount);
+            Assert.True(report.TotalDifferences == 0, report.Message("LoopbackFs"));
+        }
+        finally { fs?.Dispose(); }
+    }
+}
