@@ -102,6 +102,24 @@ public unsafe ref struct DataReply
         return new Span<byte>(p, count);
     }
 
+    /// <summary>
+    /// The reply buffer's free space, up to <paramref name="max"/> bytes, to be filled in place before knowing how
+    /// much will be used (a C callback, a read(2) into it); nothing is added until <see cref="Commit"/>.
+    /// </summary>
+    public Span<byte> Reserve(int max)
+    {
+        if (_fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
+        int room = Math.Min(Math.Min(max, Remaining), _bufferCapacity - _bufferUsed);
+        return new Span<byte>(_buffer + _bufferUsed, Math.Max(room, 0));
+    }
+
+    /// <summary>Add the first <paramref name="count"/> bytes of the last <see cref="Reserve"/> to the reply.</summary>
+    public void Commit(int count)
+    {
+        if (count < 0 || count > Math.Min(Remaining, _bufferCapacity - _bufferUsed)) ThrowTooLong(count);
+        Take(count);
+    }
+
     /// <summary>Copy <paramref name="data"/> into the reply.</summary>
     public void Append(scoped ReadOnlySpan<byte> data) => data.CopyTo(Take(data.Length));
 

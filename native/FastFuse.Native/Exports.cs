@@ -1,0 +1,298 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using FastFuse.Api;
+using FastFuse.Kernel;
+using FastFuse.Mounting;
+using FastFuse.Session;
+
+namespace FastFuse.Native;
+
+/// <summary>What a <c>fastfuse_session*</c> points at (through a GCHandle): the session and whether it serves yet.</summary>
+internal sealed class NativeSession(FuseSession session)
+{
+    public readonly FuseSession Session = session;
+    public int Started;
+}
+
+/// <summary>
+/// The functions of fastfuse.h. Every one catches every exception: nothing managed crosses into C. Failures come
+/// back as NULL or an errno, with the reason in <see cref="LastError"/>.
+/// </summary>
+internal static unsafe class Exports
+{
+    // ---- sessions -----------------------------------------------------------------------------------------
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_mount")]
+    public static nint Mount(byte* mountpoint, byte* options, NativeOps* ops, nuint opsSize, void* userdata, int threads)
+    {
+        try
+        {
+            LastError.Clear();
+            if (mountpoint == null) return LastError.Fail("fastfuse_mount: mountpoint is NULL");
+            if (ops == null) return LastError.Fail("fastfuse_mount: ops is NULL");
+            if (opsSize == 0 || opsSize % (nuint)sizeof(nint) != 0)
+                return LastError.Fail($"fastfuse_mount: ops_size {opsSize} is not sizeof(struct fastfuse_ops) (this library's is {sizeof(NativeOps)})");
+            if (threads < 0 || threads > 256) return LastError.Fail($"fastfuse_mount: threads must be 0..256 (got {threads})");
+
+            string path = Utf8(mountpoint);
+            var (mountOptions, debug) = ParseOptions(options == null ? "" : Utf8(options));
+            var sessionOptions = new SessionOptions();
+            if (threads > 0) sessionOptions.Threads = threads;
+            if (debug) Log.Level = LogLevel.Debug;
+
+            var fs = new NativeFileSystem(ops, opsSize, userdata);
+            var session = FuseSession.Mount(fs, path, mountOptions, sessionOptions);
+            return GCHandle.ToIntPtr(GCHandle.Alloc(new NativeSession(session)));
+        }
+        catch (Exception e)
+        {
+            return LastError.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_run")]
+    public static int Run(nint handle)
+    {
+        try
+        {
+            if (Get(handle, "fastfuse_run") is not { } s) return Errno.EINVAL;
+            if (Interlocked.Exchange(ref s.Started, 1) == 0) s.Session.Run();
+            else s.Session.Wait();
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return LastError.FailErrno(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_start")]
+    public static int Start(nint handle)
+    {
+        try
+        {
+            if (Get(handle, "fastfuse_start") is not { } s) return Errno.EINVAL;
+            if (Interlocked.Exchange(ref s.Started, 1) != 0)
+            {
+                LastError.Set("fastfuse_start: the session is already serving");
+                return Errno.EINVAL;
+            }
+            s.Session.Start();
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return LastError.FailErrno(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_unmount")]
+    public static int Unmount(nint handle, int lazy)
+    {
+        try
+        {
+            if (Get(handle, "fastfuse_unmount") is not { } s) return Errno.EINVAL;
+            int r = s.Session.Unmount(lazy != 0);
+            if (r != 0) LastError.Set($"fastfuse_unmount: {Errno.Name(r)}{(r == Errno.EBUSY ? " (files are open: unmount lazily)" : "")}");
+            return r;
+        }
+        catch (Exception e)
+        {
+            return LastError.FailErrno(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_destroy")]
+    public static void Destroy(nint handle)
+    {
+        try
+        {
+            if (handle == 0) return;
+            var h = GCHandle.FromIntPtr(handle);
+            if (h.Target is NativeSession s) s.Session.Dispose();
+            h.Free();
+        }
+        catch (Exception e)
+        {
+            LastError.Fail(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_stats")]
+    public static int StatsText(nint handle, byte* buf, nuint size)
+    {
+        try
+        {
+            if (Get(handle, "fastfuse_stats") is not { } s) return -Errno.EINVAL;
+            if (buf == null && size != 0) { LastError.Set("fastfuse_stats: buf is NULL"); return -Errno.EINVAL; }
+            byte[] text = Encoding.UTF8.GetBytes(s.Session.Stats.Format());
+            if (size > 0)
+            {
+                int n = (int)Math.Min((nuint)text.Length, size - 1);
+                text.AsSpan(0, n).CopyTo(new Span<byte>(buf, n));
+                buf[n] = 0;
+            }
+            return text.Length;
+        }
+        catch (Exception e)
+        {
+            return -LastError.FailErrno(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_last_error")]
+    public static byte* LastErrorText() => LastError.Current;
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_version")]
+    public static byte* Version()
+    {
+        // A u8 literal is data in the image: its address never changes.
+        return (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("fastfuse 0.1.0 (FUSE 7.45)\0"u8));
+    }
+
+    // ---- directory entries (called from inside a readdir callback) ----------------------------------------
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_dir_add")]
+    public static int DirAdd(DirectoryReply* db, byte* name, ulong ino, uint modeType, long nextOff)
+    {
+        try
+        {
+            if (db == null || name == null) return Bad("fastfuse_dir_add: NULL argument", Errno.EINVAL);
+            var n = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name);
+            if (n.Length == 0 || n.Length > 255) return Bad($"fastfuse_dir_add: a name must be 1..255 bytes (got {n.Length})", Errno.ENAMETOOLONG);
+            return db->Add(n, ino, modeType, nextOff) ? 1 : 0;
+        }
+        catch (Exception e)
+        {
+            return -LastError.FailErrno(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_dir_add_plus")]
+    public static int DirAddPlus(DirectoryReply* db, byte* name, FuseEntryOut* entry, long nextOff)
+    {
+        try
+        {
+            if (db == null || name == null || entry == null) return Bad("fastfuse_dir_add_plus: NULL argument", Errno.EINVAL);
+            var n = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name);
+            if (n.Length == 0 || n.Length > 255) return Bad($"fastfuse_dir_add_plus: a name must be 1..255 bytes (got {n.Length})", Errno.ENAMETOOLONG);
+            return db->AddPlus(n, in *entry, nextOff) ? 1 : 0;
+        }
+        catch (Exception e)
+        {
+            return -LastError.FailErrno(e);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_dir_is_plus")]
+    public static int DirIsPlus(DirectoryReply* db)
+    {
+        try
+        {
+            return db != null && db->IsPlus ? 1 : 0;
+        }
+        catch
+        {
+            return 0;
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    private static int Bad(string why, int errno)
+    {
+        LastError.Set(why);
+        return -errno;
+    }
+
+    private static NativeSession? Get(nint handle, string fn)
+    {
+        if (handle == 0)
+        {
+            LastError.Set($"{fn}: session is NULL");
+            return null;
+        }
+        if (GCHandle.FromIntPtr(handle).Target is NativeSession s) return s;
+        LastError.Set($"{fn}: not a session (destroyed already?)");
+        return null;
+    }
+
+    private static string Utf8(byte* s) => Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(s));
+
+    /// <summary>The "-o" list for <see cref="MountOptions"/>, less "debug" (a leading "-o" is allowed too).</summary>
+    internal static (MountOptions Options, bool Debug) ParseOptions(string list)
+    {
+        list = list.Trim();
+        if (list.StartsWith("-o", StringComparison.Ordinal)) list = list[2..].TrimStart();
+        bool debug = false;
+        var kept = new List<string>();
+        string[] parts = list.Split(',');
+        for (int i = 0; i < parts.Length; i++)
+        {
+            bool escaped = i > 0 && parts[i - 1].EndsWith('\\'); // "fsname=a\,debug": part of a value
+            if (!escaped && parts[i] is "debug" or "-d") { debug = true; continue; }
+            kept.Add(parts[i]);
+        }
+        return (MountOptions.Parse(string.Join(',', kept)), debug);
+    }
+}
+
+/// <summary>fastfuse_last_error: one message per thread, in native memory, replaced by the next failure.</summary>
+internal static unsafe class LastError
+{
+    [ThreadStatic] private static byte* t_message;
+
+    public static byte* Current
+    {
+        get
+        {
+            byte* m = t_message;
+            return m != null ? m : (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("\0"u8));
+        }
+    }
+
+    public static void Clear()
+    {
+        NativeMemory.Free(t_message);
+        t_message = null;
+    }
+
+    public static void Set(string message)
+    {
+        Clear();
+        int n = Encoding.UTF8.GetByteCount(message);
+        byte* p = (byte*)NativeMemory.Alloc((nuint)n + 1);
+        Encoding.UTF8.GetBytes(message, new Span<byte>(p, n));
+        p[n] = 0;
+        t_message = p;
+    }
+
+    /// <summary>Record <paramref name="message"/>; returns NULL for the caller to return.</summary>
+    public static nint Fail(string message)
+    {
+        Set(message);
+        return 0;
+    }
+
+    public static nint Fail(Exception e)
+    {
+        Set(Describe(e));
+        return 0;
+    }
+
+    /// <summary>Record the exception; returns a positive errno that fits it.</summary>
+    public static int FailErrno(Exception e)
+    {
+        Set(Describe(e));
+        return e switch
+        {
+            ObjectDisposedException => Errno.EBADF,
+            InvalidOperationException or ArgumentException => Errno.EINVAL,
+            OutOfMemoryException => Errno.ENOMEM,
+            _ => Errno.EIO,
+        };
+    }
+
+    private static string Describe(Exception e) => e is MountException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+}

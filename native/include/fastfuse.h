@@ -1,0 +1,204 @@
+/*
+ * fastfuse.h — the C ABI of FastFuse (libfastfuse.so), a FUSE runtime that speaks /dev/fuse itself.
+ *
+ * The shape is libfuse's low-level API: a table of callbacks, one per FUSE request, working on inode numbers.
+ *
+ *   - Every callback that answers a request returns 0 or a NEGATIVE errno (-ENOENT, -EIO…), as in libfuse.
+ *     A positive return value is a bug in the callback and answers EIO.
+ *   - A NULL callback answers ENOSYS, except release, opendir and releasedir, which succeed, and forget,
+ *     init and destroy, which have no answer.
+ *   - Reply structs (struct fuse_entry_out, fuse_attr_out, fuse_open_out…) are the kernel's own, from
+ *     <linux/fuse.h>: FastFuse's structs are laid out byte for byte as the kernel's (checked against the header
+ *     by the runtime's tests), so what a callback writes goes to the kernel unchanged. They arrive zeroed: fill
+ *     what you know. Any <linux/fuse.h> from protocol 7.31 on works: the layouts used here have not changed.
+ *   - Names are passed as a NUL-terminated string and its length (no NUL counted), never longer than 255 bytes.
+ *   - Callbacks run on several worker threads at once (see `threads` in fastfuse_mount).
+ *   - Only plain C types cross the boundary; a session is an opaque handle.
+ *
+ * Link with -lfastfuse. The library is a NativeAOT image: it carries its own runtime and needs only libc.
+ */
+#ifndef FASTFUSE_H
+#define FASTFUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/fuse.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FASTFUSE_VERSION_MAJOR 0
+#define FASTFUSE_VERSION_MINOR 1
+
+/* An open session: one mount, its worker threads and its stats. */
+typedef struct fastfuse_session fastfuse_session;
+
+/* Who asked: the request's id, the node it is about, the caller's credentials. */
+struct fastfuse_ctx {
+	uint64_t unique;  /* the kernel's request id */
+	uint64_t nodeid;  /* the node in the request header */
+	uint32_t uid, gid, pid;
+	uint32_t umask;   /* the caller's umask for mknod, mkdir and create (apply it yourself, once); 0 otherwise */
+};
+
+/* Directory entries being packed into a READDIR / READDIRPLUS reply; valid only inside the readdir callback. */
+struct fastfuse_dirbuf;
+
+/*
+ * Add one READDIR entry. `mode_type` is the file type in st_mode form (mode & S_IFMT) or 0 if unknown;
+ * `next_off` is the offset the kernel sends back to continue after this entry.
+ * In READDIRPLUS mode the entry carries no attributes (node id 0), so the kernel looks the name up.
+ * Returns 1 when added, 0 when the reply is full (stop: the kernel asks again from the last next_off),
+ * or a negative errno for a bad argument (NULL, or a name longer than 255 bytes).
+ */
+int fastfuse_dir_add(struct fastfuse_dirbuf *db, const char *name, uint64_t ino, uint32_t mode_type, int64_t next_off);
+
+/*
+ * Add one READDIRPLUS entry with its attributes and timeouts. When this returns 1 and the name is not "." or "..",
+ * the kernel holds one more lookup reference to entry->nodeid (if not 0), exactly as after a lookup reply, and
+ * will forget it later. In plain READDIR mode only entry->attr.ino and the type from entry->attr.mode are used.
+ * Returns 1, 0 or a negative errno as fastfuse_dir_add.
+ */
+int fastfuse_dir_add_plus(struct fastfuse_dirbuf *db, const char *name, const struct fuse_entry_out *entry, int64_t next_off);
+
+/* 1 when the kernel asked for READDIRPLUS (use fastfuse_dir_add_plus), else 0. */
+int fastfuse_dir_is_plus(const struct fastfuse_dirbuf *db);
+
+/* What the kernel offered at INIT and what the session asks for; see the init callback. */
+struct fastfuse_conn {
+	uint32_t proto_major;          /* the kernel's protocol version */
+	uint32_t proto_minor;          /* the version agreed */
+	uint64_t capable;              /* FUSE_* INIT flags the kernel offers (flags | flags2 << 32, as in <linux/fuse.h>) */
+	uint64_t want;                 /* in/out: the flags asked for; only those also offered are used */
+	uint32_t max_write;            /* in/out: largest WRITE payload (at most the session's buffer size) */
+	uint32_t max_readahead;        /* in/out */
+	uint32_t max_background;       /* in/out (<= 65535) */
+	uint32_t congestion_threshold; /* in/out (<= 65535) */
+	uint32_t time_gran;            /* in/out: timestamp granularity in ns */
+	uint32_t max_stack_depth;      /* in/out: FUSE passthrough stacking depth */
+	uint32_t reserved[8];
+};
+
+/*
+ * The callbacks. `ud` is the userdata given to fastfuse_mount. Grow-only: new members are added at the end, and
+ * fastfuse_mount takes sizeof(struct fastfuse_ops) so an old program keeps working with a newer library.
+ */
+struct fastfuse_ops {
+	int (*lookup)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
+	              struct fuse_entry_out *out);
+	/* has_fh: the kernel sent the open file's handle (fstat on an open file). */
+	int (*getattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int has_fh,
+	               struct fuse_attr_out *out);
+	/* in->valid says which fields to apply (FATTR_MODE, FATTR_SIZE…). */
+	int (*setattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const struct fuse_setattr_in *in,
+	               struct fuse_attr_out *out);
+	/* Write the target into buf (`size` bytes of room) and its length into *len; if *len is left alone the target
+	 * is taken as the NUL-terminated string in buf. */
+	int (*readlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, char *buf, size_t size, size_t *len);
+	int (*mknod)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
+	             uint32_t mode, uint32_t rdev, struct fuse_entry_out *out);
+	int (*mkdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
+	             uint32_t mode, struct fuse_entry_out *out);
+	int (*unlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen);
+	int (*rmdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen);
+	int (*symlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
+	               const char *target, size_t targetlen, struct fuse_entry_out *out);
+	/* flags: 0, RENAME_NOREPLACE, RENAME_EXCHANGE or RENAME_WHITEOUT. */
+	int (*rename)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
+	              uint64_t newparent, const char *newname, size_t newnamelen, uint32_t flags);
+	int (*link)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t newparent, const char *newname,
+	            size_t newnamelen, struct fuse_entry_out *out);
+	/* Set out->fh to your handle and out->open_flags (FOPEN_DIRECT_IO, FOPEN_KEEP_CACHE…). */
+	int (*open)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, int flags, struct fuse_open_out *out);
+	/* buf is `size` bytes in the worker's reply buffer: write the data there and its length into *len
+	 * (fewer than size means end of file). No copy is made: buf is what goes to the kernel. */
+	int (*read)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, size_t size,
+	            void *buf, size_t *len);
+	/* data is the kernel's buffer, valid during the call. write_flags: FUSE_WRITE_CACHE… Set *written. */
+	int (*write)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, const void *data,
+	             size_t size, uint32_t write_flags, uint32_t *written);
+	int (*statfs)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, struct fuse_statfs_out *out);
+	int (*release)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int flags,
+	               uint32_t release_flags, uint64_t lock_owner);
+	int (*fsync)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int datasync);
+	int (*setxattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const char *name, size_t namelen,
+	                const void *value, size_t size, int flags);
+	/* size 0: only tell the value's length in *len (buf is NULL). Otherwise write at most `size` bytes into buf
+	 * and the length into *len, or return -ERANGE when the value is longer. */
+	int (*getxattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const char *name, size_t namelen,
+	                void *buf, size_t size, size_t *len);
+	/* As getxattr, with the names each followed by a NUL. */
+	int (*listxattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, void *buf, size_t size, size_t *len);
+	int (*removexattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const char *name, size_t namelen);
+	int (*flush)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, uint64_t lock_owner);
+	int (*opendir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, int flags, struct fuse_open_out *out);
+	/* Add entries from `off` on with fastfuse_dir_add / fastfuse_dir_add_plus until one returns <= 0. */
+	int (*readdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off,
+	               struct fastfuse_dirbuf *db);
+	int (*releasedir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int flags);
+	int (*fsyncdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int datasync);
+	int (*access)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, int mask);
+	int (*create)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
+	              uint32_t mode, int flags, struct fuse_entry_out *entry, struct fuse_open_out *open);
+	/* The kernel drops nlookup references to ino. No answer. */
+	void (*forget)(void *ud, uint64_t ino, uint64_t nlookup);
+	int (*fallocate)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, int64_t len,
+	                 int mode);
+	int (*lseek)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, int whence,
+	             int64_t *result);
+	int (*copy_file_range)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino_in, uint64_t fh_in, int64_t off_in,
+	                       uint64_t ino_out, uint64_t fh_out, int64_t off_out, uint64_t len, uint64_t flags,
+	                       uint64_t *copied);
+	/* Once, while answering INIT: read conn, change what you want. Optional. */
+	void (*init)(void *ud, struct fastfuse_conn *conn);
+	/* Once, when the session ends (unmount or DESTROY). */
+	void (*destroy)(void *ud);
+	/* ---- added after the first table (still in 0.1) ---- */
+	int (*getlk)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const struct fuse_lk_in *in,
+	             struct fuse_lk_out *out);
+	int (*setlk)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const struct fuse_lk_in *in, int wait);
+	int (*bmap)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint32_t blocksize, uint64_t *block);
+	int (*syncfs)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino);
+};
+
+/*
+ * Mount a filesystem. `options` is a comma-separated "-o" list (allow_other, default_permissions, ro, fsname=NAME,
+ * subtype=NAME, max_read=N, direct_io, fusermount, …; plus "debug": one log line per request), or NULL.
+ * `ops` is copied (ops_size = sizeof(struct fastfuse_ops)); `userdata` is handed to every callback.
+ * `threads`: worker threads, each with its own /dev/fuse fd (0 = the number of CPUs).
+ * The session does not serve yet: call fastfuse_run or fastfuse_start.
+ * Returns NULL on error: fastfuse_last_error() says why (missing mountpoint, unknown option…).
+ */
+fastfuse_session *fastfuse_mount(const char *mountpoint, const char *options, const struct fastfuse_ops *ops,
+                                 size_t ops_size, void *userdata, int threads);
+
+/* Serve until the filesystem is unmounted (fusermount3 -u, umount, or fastfuse_unmount from another thread).
+ * Returns 0, or a positive errno (EINVAL for a bad handle). */
+int fastfuse_run(fastfuse_session *s);
+
+/* Serve on background threads and return at once. Returns 0 or a positive errno. */
+int fastfuse_start(fastfuse_session *s);
+
+/* Unmount (lazily with lazy != 0: MNT_DETACH) and stop the workers. Returns 0 or a positive errno
+ * (EBUSY: files are still open and lazy was 0). Do not call it from a callback. */
+int fastfuse_unmount(fastfuse_session *s, int lazy);
+
+/* Unmount if still mounted (lazily), stop, and free the session. The handle is invalid afterwards. */
+void fastfuse_destroy(fastfuse_session *s);
+
+/* Per-opcode counts and latencies as text, NUL-terminated in buf (truncated to size - 1 bytes).
+ * Returns the full text's length without the NUL (as snprintf), or a negative errno. */
+int fastfuse_stats(fastfuse_session *s, char *buf, size_t size);
+
+/* Why the last call on this thread failed; valid until the next fastfuse_ call on this thread. Never NULL. */
+const char *fastfuse_last_error(void);
+
+/* "fastfuse 0.1.0 (FUSE 7.45)" */
+const char *fastfuse_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FASTFUSE_H */
