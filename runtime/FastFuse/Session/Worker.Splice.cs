@@ -11,6 +11,7 @@ namespace FastFuse.Session;
 public sealed unsafe partial class Worker
 {
     private const uint SPLICE_F_MOVE = 1;
+    private const uint SPLICE_F_NONBLOCK = 2;
     private int _pipeRead = -1;
     private int _pipeWrite = -1;
     private int _pipeSize;
@@ -34,11 +35,13 @@ public sealed unsafe partial class Worker
             Interlocked.Increment(ref Session.Stats.DroppedStale);
             return;
         }
-        if (Channel.Fd >= 0 && Session.SpliceReads && EnsurePipe(_fileLength + HeaderSize) && TrySplice(in ctx)) return;
+        // A pipe holds pipeSize/4096 buffers: the header takes one, and the file data one per page it touches.
+        int slots = 1 + (int)(((_fileOffset & 4095) + _fileLength + 4095) / 4096);
+        if (Channel.Fd >= 0 && Session.SpliceReads && EnsurePipe(slots) && TrySplice(in ctx)) return;
         SendFileByPread(in ctx);
     }
 
-    private bool EnsurePipe(int needed)
+    private bool EnsurePipe(int slotsNeeded)
     {
         if (_pipeFailed) return false;
         if (_pipeRead < 0)
@@ -57,7 +60,7 @@ public sealed unsafe partial class Worker
             int got = Libc.Fcntl(_pipeWrite, Libc.F_SETPIPE_SZ, want);
             _pipeSize = got > 0 ? got : Libc.Fcntl(_pipeWrite, Libc.F_GETPIPE_SZ, 0);
         }
-        return needed <= _pipeSize;
+        return slotsNeeded <= _pipeSize / 4096;
     }
 
     private bool TrySplice(in RequestContext ctx)
@@ -77,7 +80,9 @@ public sealed unsafe partial class Worker
         int moved = 0;
         while (moved < _fileLength)
         {
-            nint n = Libc.Splice(FileFd, &off, _pipeWrite, null, (nuint)(_fileLength - moved), SPLICE_F_MOVE);
+            // Non-blocking on the pipe side: if the pipe is unexpectedly full this returns EAGAIN (handled as a short
+            // splice below) instead of waiting for a reader that is this very thread.
+            nint n = Libc.Splice(FileFd, &off, _pipeWrite, null, (nuint)(_fileLength - moved), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
             if (n <= 0) break;
             moved += (int)n;
         }

@@ -5,13 +5,14 @@ using static FastFuse.Tests.Infrastructure.Posix;
 
 namespace FastFuse.Tests.Mount;
 
-/// <summary>lookup/getattr/setattr, times and symlinks of MemFs, seen through the kernel as ext4 shows them.</summary>
-public class AttributeTests
+/// <summary>lookup/getattr/setattr, times and symlinks, seen through the kernel as ext4 shows them
+/// (run against MemFs and LoopbackFs: <see cref="AttributeTests_MemFs"/>, <see cref="AttributeTests_Loopback"/>).</summary>
+public abstract class AttributeTests(FsKind kind) : MountTestBase(kind)
 {
     [MountFact]
     public void NewFile_StatShowsModeNlinkOwnerSizeBlocksAndCreationTimes()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         long before = NowNs();
         int fd = Open(m["f"], O_WRONLY | O_CREAT | O_EXCL, 0x1A0); // 0640
         WriteAll(fd, Random(5000, 1));
@@ -33,7 +34,7 @@ public class AttributeTests
     [MountFact]
     public void NewDirectory_StatShowsDirModeNlink2AndSize4096()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         var st = Stat(m["d"]);
         Assert.Equal(S_IFDIR | 0x1EDu, st.Mode);
@@ -44,7 +45,7 @@ public class AttributeTests
     [MountFact]
     public void Stat_MissingName_IsENOENT()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(Errno.ENOENT, TryStat(m["nope"], out _));
         Assert.Equal(Errno.ENOENT, OpenErr(m["nope"], O_RDONLY, 0));
     }
@@ -52,7 +53,7 @@ public class AttributeTests
     [MountFact]
     public void PathThroughAFile_IsENOTDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(Errno.ENOTDIR, TryStat(m["f/x"], out _));
         Assert.Equal(Errno.ENOTDIR, Err(mkdir(m["f/x"], 0x1ED)));
@@ -62,7 +63,7 @@ public class AttributeTests
     [MountFact]
     public void NameOf255BytesWorks_256IsENAMETOOLONG()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         string ok = new('a', 255), tooLong = new('b', 256);
         Touch(m[ok]);
         Assert.Equal(0, TryStat(m[ok], out _));
@@ -78,7 +79,7 @@ public class AttributeTests
     [MountFact]
     public void Chmod_ChangesPermissionBitsIncludingSpecialBits()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Err(chmod(m["f"], 0x184))); // 0604
         Assert.Equal(S_IFREG | 0x184u, Stat(m["f"]).Mode);
@@ -92,7 +93,7 @@ public class AttributeTests
     [MountFact]
     public void Chown_ChangesOwnerAndGroup()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Err(chown(m["f"], 1000, 1001)));
         var st = Stat(m["f"]);
@@ -105,7 +106,7 @@ public class AttributeTests
     [MountFact]
     public void Chown_ClearsSetuidOnRegularFile()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Err(chmod(m["f"], 0x9ED))); // 04755
         Assert.Equal(0, Err(chown(m["f"], 1000, 1000)));
@@ -115,7 +116,7 @@ public class AttributeTests
     [MountFact]
     public void TruncateUp_ExtendsWithZerosAndKeepsPrefix()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["f"], "0123456789"u8);
         Assert.Equal(0, Err(truncate(m["f"], 1 << 20)));
         Assert.Equal(1 << 20, Stat(m["f"]).Size);
@@ -128,7 +129,7 @@ public class AttributeTests
     [MountFact]
     public void TruncateDownThenUp_OldBytesDoNotComeBack()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["f"], "abcdefghij"u8);
         Assert.Equal(0, Err(truncate(m["f"], 3)));
         Assert.Equal("abc"u8.ToArray(), ReadFile(m["f"]));
@@ -139,7 +140,7 @@ public class AttributeTests
     [MountFact]
     public void Ftruncate_ThroughOpenFd_ChangesSize()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         int fd = Open(m["f"], O_RDWR | O_CREAT, 0x1A4);
         try
         {
@@ -154,7 +155,7 @@ public class AttributeTests
     [MountFact]
     public void Truncate_Directory_IsEISDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.EISDIR, Err(truncate(m["d"], 0)));
     }
@@ -162,7 +163,7 @@ public class AttributeTests
     [MountFact]
     public void Utimensat_ExplicitTimesAreKeptToTheNanosecond()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Utimens(m["f"], 1_000_000_000, 123_456_789, 1_234_567_890, 987_654_321));
         var st = Stat(m["f"]);
@@ -173,7 +174,7 @@ public class AttributeTests
     [MountFact]
     public void Utimensat_TimesBeforeTheEpochAndOddNanoseconds()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Utimens(m["f"], 1, 1, 4_000_000_001, 999_999_999));
         var st = Stat(m["f"]);
@@ -184,7 +185,7 @@ public class AttributeTests
     [MountFact]
     public void Utimensat_UtimeNow_SetsCurrentTime()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Utimens(m["f"], 5, 0, 5, 0));
         long before = NowNs();
@@ -198,7 +199,7 @@ public class AttributeTests
     [MountFact]
     public void Utimensat_UtimeOmit_LeavesThatTimeAlone()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Utimens(m["f"], 100, 1, 200, 2));
         Assert.Equal(0, Utimens(m["f"], 300, 3, 0, UTIME_OMIT));
@@ -214,7 +215,7 @@ public class AttributeTests
     [MountFact]
     public void Utimensat_SetsCtimeToNow()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         var c0 = Ns(Stat(m["f"]).Ctime);
         Tick();
@@ -225,7 +226,7 @@ public class AttributeTests
     [MountFact]
     public void Symlink_ReadlinkAndLstat()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["target"], "data"u8);
         Assert.Equal(0, Err(symlink("target", m["link"])));
         Assert.Equal("target", ReadLink(m["link"]));
@@ -241,7 +242,7 @@ public class AttributeTests
     [MountFact]
     public void Readlink_OnAFile_IsEINVAL()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         var buf = new byte[64];
         unsafe
@@ -253,7 +254,7 @@ public class AttributeTests
     [MountFact]
     public void DanglingSymlink_StatIsENOENT_LstatAndReadlinkWork_OExclIsEEXIST()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(symlink("no/such/target", m["dangling"])));
         Assert.Equal(Errno.ENOENT, TryStat(m["dangling"], out _));
         Assert.Equal(S_IFLNK, Lstat(m["dangling"]).Type);
@@ -264,7 +265,7 @@ public class AttributeTests
     [MountFact]
     public void Lchown_ChangesTheLinkNotTheTarget()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["target"]);
         Assert.Equal(0, Err(symlink("target", m["link"])));
         Assert.Equal(0, Err(lchown(m["link"], 1234, 5678)));
@@ -281,7 +282,7 @@ public class AttributeTests
     [MountFact]
     public void UtimensatNoFollow_ChangesTheLinkNotTheTarget()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["target"]);
         Assert.Equal(0, Utimens(m["target"], 111, 0, 222, 0));
         Assert.Equal(0, Err(symlink("target", m["link"])));
@@ -295,7 +296,7 @@ public class AttributeTests
     [MountFact]
     public void DanglingSymlink_LchownAndUtimensatNoFollowWork()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(symlink("/nonexistent/target", m["dangling"])));
         Assert.Equal(0, Err(lchown(m["dangling"], 77, 88)));
         Assert.Equal(0, Utimens(m["dangling"], 10, 20, 30, 40, nofollow: true));
@@ -310,7 +311,7 @@ public class AttributeTests
     [MountFact]
     public void Mknod_RegularFileAndCharDevice()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mknod(m["reg"], S_IFREG | 0x1A4, 0)));
         var r = Stat(m["reg"]);
         Assert.Equal(S_IFREG | 0x1A4u, r.Mode);
@@ -325,7 +326,7 @@ public class AttributeTests
     [MountFact]
     public void Mkfifo_CreatesAFifo()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkfifo(m["fifo"], 0x1A4)));
         var st = Lstat(m["fifo"]);
         Assert.Equal(S_IFIFO | 0x1A4u, st.Mode);
@@ -339,7 +340,7 @@ public class AttributeTests
     [MountFact]
     public void Read_UpdatesAtimeUnderRelatime()
     {
-        using var m = MountedFs.MemFs(NoCache + ",direct_io");
+        using var m = Mount(NoCache + ",direct_io");
         WriteFile(m["f"], "hello"u8);
         Assert.Equal(0, Utimens(m["f"], 1000, 0, 2000, 0)); // atime older than mtime: relatime updates it
         long before = NowNs();
@@ -352,7 +353,7 @@ public class AttributeTests
     [MountFact]
     public void StatOfFileAndDirHaveDistinctStableInodeNumbers()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["a"]);
         Touch(m["b"]);
         var a = Stat(m["a"]).Ino;
@@ -362,3 +363,6 @@ public class AttributeTests
         Assert.Equal(a, Stat(m["c"]).Ino);
     }
 }
+
+public sealed class AttributeTests_MemFs() : AttributeTests(FsKind.MemFs);
+public sealed class AttributeTests_Loopback() : AttributeTests(FsKind.Loopback);

@@ -7,7 +7,7 @@ using static FastFuse.Tests.Infrastructure.Posix;
 namespace FastFuse.Tests.Mount;
 
 /// <summary>8 threads × 1,000 mixed operations at once on one mount; each thread keeps a ledger of what it expects.</summary>
-public class ConcurrencyTests
+public abstract class ConcurrencyTests(FsKind kind) : MountTestBase(kind)
 {
     private const int Threads = 8, OpsPerThread = 1000, Contested = 50;
 
@@ -22,7 +22,7 @@ public class ConcurrencyTests
     [MountFact]
     public void EightThreadsOfMixedOperations_LeaveExactlyTheTreeTheLedgersExpect()
     {
-        using var m = MountedFs.MemFs(NoCache, sessionOptions: new Session.SessionOptions { Threads = 4 });
+        using var m = Mount(NoCache, sessionOptions: new Session.SessionOptions { Threads = 4 });
         Assert.Equal(0, Err(mkdir(m["shared"], 0x1FF)));
         for (int t = 0; t < Threads; t++) Assert.Equal(0, Err(mkdir(m[$"t{t}"], 0x1ED)));
         var ledgers = Enumerable.Range(0, Threads).Select(_ => new Ledger()).ToArray();
@@ -181,3 +181,6 @@ public class ConcurrencyTests
         }
     }
 }
+
+public sealed class ConcurrencyTests_MemFs() : ConcurrencyTests(FsKind.MemFs);
+public sealed class ConcurrencyTests_Loopback() : ConcurrencyTests(FsKind.Loopback);

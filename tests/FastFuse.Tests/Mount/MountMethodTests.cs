@@ -1,3 +1,4 @@
+using FastFuse.Api;
 using FastFuse.Filesystems;
 using FastFuse.Mounting;
 using FastFuse.Session;
@@ -8,7 +9,7 @@ using static FastFuse.Tests.Infrastructure.Posix;
 namespace FastFuse.Tests.Mount;
 
 /// <summary>DirectMount and fusermount3 each mount and unmount; mount → unmount → mount again in one process.</summary>
-public class MountMethodTests
+public abstract class MountMethodTests(FsKind kind) : MountTestBase(kind)
 {
     private const long FuseSuperMagic = 0x65735546;
 
@@ -24,13 +25,32 @@ public class MountMethodTests
         return path;
     }
 
-    private static FuseSession MountMemFs(string path, string options)
+    /// <summary>Mounts a fresh filesystem of <see cref="MountTestBase.Kind"/> on <paramref name="path"/>; a LoopbackFs mirrors
+    /// a new empty directory next to it. Disposing the session does not dispose the filesystem: see <see cref="Release"/>.</summary>
+    private FuseSession MountFs(string path, string options)
     {
         var mo = MountOptions.Parse("fsname=fastfuse-test,subtype=mtest" + (options.Length > 0 ? "," + options : ""));
-        var s = FuseSession.Mount(new MemFs(MountedFs.MemFsOptionsFrom(options)), path, mo, new SessionOptions { Threads = 2 });
+        IRawFileSystem fs;
+        if (IsMemFs) fs = new MemFs(MountedFs.MemFsOptionsFrom(options));
+        else
+        {
+            string src = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(path)!, "src-" + Guid.NewGuid().ToString("N"))).FullName;
+            fs = new LoopbackFs(src, MountedFs.LoopbackOptionsFrom(options));
+        }
+        var s = FuseSession.Mount(fs, path, mo, new SessionOptions { Threads = 2 });
+        _filesystems[s] = fs;
         s.Start();
         Assert.True(s.WaitForInit(TimeSpan.FromSeconds(10)), "INIT");
         return s;
+    }
+
+    private readonly Dictionary<FuseSession, IRawFileSystem> _filesystems = new();
+
+    /// <summary>Disposes the session and then its filesystem (a LoopbackFs holds descriptors of its source).</summary>
+    private void Release(FuseSession s)
+    {
+        s.Dispose();
+        if (_filesystems.Remove(s, out var fs)) (fs as IDisposable)?.Dispose();
     }
 
     [MountTheory]
@@ -41,7 +61,7 @@ public class MountMethodTests
         string path = TempMountpoint(out string parent);
         try
         {
-            var s = MountMemFs(path, options);
+            var s = MountFs(path, options);
             try
             {
                 Assert.Equal(method, s.MountHandle!.Method);
@@ -54,7 +74,7 @@ public class MountMethodTests
                 Assert.Equal(Sha256(data), Sha256(ReadFile(path + "/file")));
                 Assert.Equal(0, s.Unmount());
             }
-            finally { s.Dispose(); }
+            finally { Release(s); }
             Assert.Null(MountinfoLine(path));
             Assert.True(Directory.Exists(path));
             Assert.Empty(Directory.EnumerateFileSystemEntries(path));
@@ -75,16 +95,16 @@ public class MountMethodTests
         {
             foreach (var options in new[] { "", "", "fusermount", "" })
             {
-                var s = MountMemFs(path, options);
+                var s = MountFs(path, options);
                 try
                 {
                     Assert.NotNull(MountinfoLine(path));
-                    Assert.DoesNotContain(ReadDir(path), e => e.Name is not "." and not ".."); // a fresh MemFs each time
+                    Assert.DoesNotContain(ReadDir(path), e => e.Name is not "." and not ".."); // a fresh filesystem (a fresh source) each time
                     WriteFile(path + "/x", "round"u8);
                     Assert.Equal("round"u8.ToArray(), ReadFile(path + "/x"));
                     Assert.Equal(0, s.Unmount());
                 }
-                finally { s.Dispose(); }
+                finally { Release(s); }
                 Assert.Null(MountinfoLine(path));
                 Assert.Empty(Directory.EnumerateFileSystemEntries(path));
             }
@@ -102,7 +122,7 @@ public class MountMethodTests
         string path = TempMountpoint(out string parent);
         try
         {
-            var s = MountMemFs(path, "");
+            var s = MountFs(path, "");
             try
             {
                 int fd = Open(path + "/held", O_RDWR | O_CREAT, 0x1A4);
@@ -114,7 +134,7 @@ public class MountMethodTests
                 finally { close(fd); }
                 Assert.Equal(0, s.Unmount());
             }
-            finally { s.Dispose(); }
+            finally { Release(s); }
             Assert.Null(MountinfoLine(path));
         }
         finally
@@ -124,3 +144,6 @@ public class MountMethodTests
         }
     }
 }
+
+public sealed class MountMethodTests_MemFs() : MountMethodTests(FsKind.MemFs);
+public sealed class MountMethodTests_Loopback() : MountMethodTests(FsKind.Loopback);

@@ -5,13 +5,13 @@ using static FastFuse.Tests.Infrastructure.Posix;
 
 namespace FastFuse.Tests.Mount;
 
-/// <summary>mkdir, unlink, rmdir, rename, renameat2, link, readdir and directory link counts of MemFs.</summary>
-public class NamespaceTests
+/// <summary>mkdir, unlink, rmdir, rename, renameat2, link, readdir and directory link counts (MemFs and LoopbackFs).</summary>
+public abstract class NamespaceTests(FsKind kind) : MountTestBase(kind)
 {
     [MountFact]
     public void Mkdir_Existing_IsEEXIST()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.EEXIST, Err(mkdir(m["d"], 0x1ED)));
         Touch(m["f"]);
@@ -21,7 +21,7 @@ public class NamespaceTests
     [MountFact]
     public void DirectoryNlink_IsTwoPlusSubdirectories()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         uint root0 = Stat(m.Path).Nlink;
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(root0 + 1, Stat(m.Path).Nlink);
@@ -41,7 +41,7 @@ public class NamespaceTests
     [MountFact]
     public void Unlink_RemovesTheName()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Err(unlink(m["f"])));
         Assert.Equal(Errno.ENOENT, TryStat(m["f"], out _));
@@ -52,7 +52,7 @@ public class NamespaceTests
     [MountFact]
     public void Unlink_Directory_IsEISDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.EISDIR, Err(unlink(m["d"])));
         Assert.Equal(0, TryStat(m["d"], out _));
@@ -61,7 +61,7 @@ public class NamespaceTests
     [MountFact]
     public void Rmdir_NonEmpty_IsENOTEMPTY_File_IsENOTDIR_Empty_Works()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Touch(m["d/f"]);
         Assert.Equal(Errno.ENOTEMPTY, Err(rmdir(m["d"])));
@@ -75,7 +75,7 @@ public class NamespaceTests
     [MountFact]
     public void Rename_ReplacesAFile()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["a"], "new"u8);
         WriteFile(m["b"], "old contents"u8);
         ulong ino = Stat(m["a"]).Ino;
@@ -89,7 +89,7 @@ public class NamespaceTests
     [MountFact]
     public void Rename_DirectoryReplacesAnEmptyDirectory()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["src"], 0x1ED)));
         Touch(m["src/inside"]);
         Assert.Equal(0, Err(mkdir(m["dst"], 0x1ED)));
@@ -103,7 +103,7 @@ public class NamespaceTests
     [MountFact]
     public void Rename_OntoNonEmptyDirectory_IsENOTEMPTY()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["src"], 0x1ED)));
         Assert.Equal(0, Err(mkdir(m["dst"], 0x1ED)));
         Touch(m["dst/keep"]);
@@ -116,7 +116,7 @@ public class NamespaceTests
     [MountFact]
     public void Rename_FileOntoDirectory_IsEISDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.EISDIR, Err(rename(m["f"], m["d"])));
@@ -126,7 +126,7 @@ public class NamespaceTests
     [MountFact]
     public void Rename_DirectoryOntoFile_IsENOTDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.ENOTDIR, Err(rename(m["d"], m["f"])));
@@ -136,7 +136,7 @@ public class NamespaceTests
     [MountFact]
     public void Rename_DirectoryIntoItsOwnSubtree_IsEINVAL()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["a"], 0x1ED)));
         Assert.Equal(0, Err(mkdir(m["a/b"], 0x1ED)));
         Assert.Equal(Errno.EINVAL, Err(rename(m["a"], m["a/b/c"])));
@@ -147,14 +147,14 @@ public class NamespaceTests
     [MountFact]
     public void Rename_MissingSource_IsENOENT()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(Errno.ENOENT, Err(rename(m["missing"], m["x"])));
     }
 
     [MountFact]
     public void Rename_TwoNamesOfOneInode_IsANoOp()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["a"]);
         Assert.Equal(0, Err(link(m["a"], m["b"])));
         Assert.Equal(0, Err(rename(m["a"], m["b"])));
@@ -165,7 +165,7 @@ public class NamespaceTests
     [MountFact]
     public void RenameNoreplace_ExistingTarget_IsEEXIST_NewTargetWorks()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["a"], "A"u8);
         WriteFile(m["b"], "B"u8);
         Assert.Equal(Errno.EEXIST, Err(renameat2(AT_FDCWD, m["a"], AT_FDCWD, m["b"], RENAME_NOREPLACE)));
@@ -179,7 +179,7 @@ public class NamespaceTests
     [MountFact]
     public void RenameExchange_SwapsBothNames()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["a"], "AAA"u8);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         WriteFile(m["d/b"], "BB"u8);
@@ -194,7 +194,7 @@ public class NamespaceTests
     [MountFact]
     public void RenameExchange_FileWithDirectory_MovesTheDotDotLinks()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["p"], 0x1ED)));
         Assert.Equal(0, Err(mkdir(m["q"], 0x1ED)));
         Assert.Equal(0, Err(mkdir(m["p/dir"], 0x1ED)));
@@ -209,7 +209,7 @@ public class NamespaceTests
     [MountFact]
     public void RenameExchange_MissingTarget_IsENOENT()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["a"], "A"u8);
         Assert.Equal(Errno.ENOENT, Err(renameat2(AT_FDCWD, m["a"], AT_FDCWD, m["missing"], RENAME_EXCHANGE)));
         Assert.Equal("A"u8.ToArray(), ReadFile(m["a"]));
@@ -218,7 +218,7 @@ public class NamespaceTests
     [MountFact]
     public void Link_SharesTheInodeAndCountsLinks()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["a"], "shared"u8);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(0, Err(link(m["a"], m["d/b"])));
@@ -239,7 +239,7 @@ public class NamespaceTests
     [MountFact]
     public void Link_Directory_IsEPERM_ExistingTarget_IsEEXIST()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.EPERM, Err(link(m["d"], m["d2"])));
         Touch(m["a"]);
@@ -251,7 +251,7 @@ public class NamespaceTests
     [MountFact]
     public void Readdir_ListsDotDotDotAndEveryNameWithItsType()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Touch(m["d/file"]);
         Assert.Equal(0, Err(mkdir(m["d/sub"], 0x1ED)));
@@ -272,7 +272,7 @@ public class NamespaceTests
     [MountFact]
     public void Readdir_EmptyDirectory_HasOnlyDotAndDotDot()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(new[] { ".", ".." }, ReadDir(m["d"]).Select(e => e.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray());
     }
@@ -280,7 +280,7 @@ public class NamespaceTests
     [MountFact]
     public void Readdir_SmallBuffer_ReturnsEveryNameExactlyOnce()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         var expected = Enumerable.Range(0, 500).Select(i => $"entry-{i:D4}-{new string('x', i % 50)}").ToHashSet();
         foreach (var n in expected) Touch(m["d/" + n]);
@@ -292,7 +292,7 @@ public class NamespaceTests
     [MountFact]
     public void OpenDirectoryForWriting_IsEISDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Assert.Equal(Errno.EISDIR, OpenErr(m["d"], O_WRONLY, 0));
         Assert.Equal(Errno.EISDIR, OpenErr(m["d"], O_RDWR, 0));
@@ -301,7 +301,7 @@ public class NamespaceTests
     [MountFact]
     public void OpenFileWithODirectory_IsENOTDIR()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Touch(m["f"]);
         Assert.Equal(Errno.ENOTDIR, OpenErr(m["f"], O_RDONLY | O_DIRECTORY, 0));
     }
@@ -311,7 +311,7 @@ public class NamespaceTests
     [MountFact]
     public void DirectoryMtimeAndCtime_ChangeOnCreate()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         var before = Stat(m["d"]);
         Tick();
@@ -324,7 +324,7 @@ public class NamespaceTests
     [MountFact]
     public void DirectoryMtimeAndCtime_ChangeOnUnlink()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         Touch(m["d/f"]);
         var before = Stat(m["d"]);
@@ -338,7 +338,7 @@ public class NamespaceTests
     [MountFact]
     public void DirectoryMtimeAndCtime_ChangeOnRename_InBothDirectories()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["s"], 0x1ED)));
         Assert.Equal(0, Err(mkdir(m["t"], 0x1ED)));
         Touch(m["s/f"]);
@@ -355,7 +355,7 @@ public class NamespaceTests
     [MountFact]
     public void DirectoryTimes_ChangeOnMkdirRmdirAndSymlink()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         Assert.Equal(0, Err(mkdir(m["d"], 0x1ED)));
         foreach (var step in new Action[]
                  {
@@ -381,7 +381,7 @@ public class NamespaceTests
     [MemberData(nameof(CtimeOps))]
     public void FileCtime_ChangesOn(string op)
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["f"], "0123456789"u8);
         Touch(m["other"]);
         Assert.Equal(0, SetXattr(m["f"], "user.x", "1"u8));
@@ -410,7 +410,7 @@ public class NamespaceTests
     [MountFact]
     public void FileMtimeAndCtime_ChangeOnWrite()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["f"], "x"u8);
         var before = Stat(m["f"]);
         Tick();
@@ -425,7 +425,7 @@ public class NamespaceTests
     [MountFact]
     public void FileMtimeAndCtime_ChangeOnTruncate()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["f"], "xyz"u8);
         var before = Stat(m["f"]);
         Tick();
@@ -438,7 +438,7 @@ public class NamespaceTests
     [MountFact]
     public void OpenWithOTrunc_ChangesMtimeAndEmptiesTheFile()
     {
-        using var m = MountedFs.MemFs(NoCache);
+        using var m = Mount(NoCache);
         WriteFile(m["f"], "contents"u8);
         var before = Stat(m["f"]);
         Tick();
@@ -449,3 +449,6 @@ public class NamespaceTests
         Assert.Empty(ReadFile(m["f"]));
     }
 }
+
+public sealed class NamespaceTests_MemFs() : NamespaceTests(FsKind.MemFs);
+public sealed class NamespaceTests_Loopback() : NamespaceTests(FsKind.Loopback);
