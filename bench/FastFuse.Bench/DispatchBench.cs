@@ -34,7 +34,7 @@ public unsafe class DispatchBench
 public sealed unsafe class DispatchFixture : IDisposable
 {
     public readonly NullChannel Channel = new();
-    public readonly MemFs Fs = new();
+    public readonly MemFs Fs = new(new MemFsOptions { RootUid = 1000, RootGid = 1000 }); // requests come as uid 1000
     public readonly FuseSession Session;
     internal readonly Worker Worker;
     public readonly NativeRequest Getattr, Lookup, Read;

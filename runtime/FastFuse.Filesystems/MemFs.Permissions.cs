@@ -23,7 +23,10 @@ public sealed partial class MemFs
             if ((want & MayExec) == 0) return Status.Ok;
             return (mode & 0x49) != 0 || (mode & Linux.S_IFMT) == Linux.S_IFDIR ? Status.Ok : Errno.EACCES;
         }
-        uint bits = ctx.Uid == uid ? (mode >> 6) & 7 : _callerGroups.IsMember(in ctx, gid) ? (mode >> 3) & 7 : mode & 7;
+        uint bits;
+        if (ctx.Uid == uid) bits = (mode >> 6) & 7;
+        else if ((((mode >> 3) ^ mode) & want) == 0) bits = mode & 7;  // group and others agree: membership cannot matter
+        else bits = _callerGroups.IsMember(in ctx, gid) ? (mode >> 3) & 7 : mode & 7;
         return (bits & want) == want ? Status.Ok : Errno.EACCES;
     }
 

@@ -16,7 +16,7 @@ public sealed class DispatcherTests
     private const uint S_IFDIR = 0x4000, S_IFREG = 0x8000;
 
     private static MemFs NewMemFs(bool negativeCache = false) =>
-        new(new MemFsOptions { NegativeTimeout = negativeCache ? TimeSpan.FromSeconds(1) : TimeSpan.Zero });
+        new(new MemFsOptions { NegativeTimeout = negativeCache ? TimeSpan.FromSeconds(1) : TimeSpan.Zero, RootUid = 1000, RootGid = 1000 });
 
     // ------------------------------------------------------------------ INIT
 

@@ -19,7 +19,7 @@ public sealed class HotPathAllocationTests
 
     private sealed class Setup : IDisposable
     {
-        public readonly Harness H = new(new MemFs());
+        public readonly Harness H = new(new MemFs(new MemFsOptions { RootUid = 1000, RootGid = 1000 }));
         public readonly byte[] Getattr, Lookup, Read;
 
         public Setup()

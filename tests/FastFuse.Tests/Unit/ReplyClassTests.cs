@@ -42,7 +42,7 @@ public sealed class ReplyClassTests
 {
     private static Harness Initialized()
     {
-        var h = new Harness(new MemFs());
+        var h = new Harness(new MemFs(new MemFsOptions { RootUid = 1000, RootGid = 1000 }));
         h.Init();
         return h;
     }
