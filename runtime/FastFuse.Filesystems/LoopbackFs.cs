@@ -80,9 +80,9 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     {
         ArgumentNullException.ThrowIfNull(sourceDir);
         _options = options ?? new LoopbackOptions();
-        Split(_options.EntryTimeout, out _entrySec, out _entryNsec);
-        Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
-        Split(_options.NegativeTimeout, out _negSec, out _negNsec);
+        CacheTimeout.Split(_options.EntryTimeout, out _entrySec, out _entryNsec);
+        CacheTimeout.Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
+        CacheTimeout.Split(_options.NegativeTimeout, out _negSec, out _negNsec);
 
         int fd = LoopSys.Open(sourceDir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (fd < 0) throw new IOException($"cannot open {sourceDir}: {Errno.Name(LoopSys.LastErrno())}");
@@ -108,13 +108,6 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     public LoopbackOptions Options => _options;
     /// <summary>Nodes alive in the inode table (root included).</summary>
     public int LiveNodes => _table.LiveCount;
-
-    private static void Split(TimeSpan t, out ulong sec, out uint nsec)
-    {
-        if (t <= TimeSpan.Zero) { sec = 0; nsec = 0; return; }
-        sec = (ulong)(t.Ticks / TimeSpan.TicksPerSecond);
-        nsec = (uint)(t.Ticks % TimeSpan.TicksPerSecond * 100);
-    }
 
     public void Init(FuseConnection connection)
     {

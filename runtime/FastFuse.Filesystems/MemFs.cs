@@ -36,9 +36,9 @@ public sealed partial class MemFs : IRawFileSystem
     {
         _options = options ?? new MemFsOptions();
         if (_options.MaxFileSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), "MaxFileSize must be positive");
-        Split(_options.EntryTimeout, out _entrySec, out _entryNsec);
-        Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
-        Split(_options.NegativeTimeout, out _negSec, out _negNsec);
+        CacheTimeout.Split(_options.EntryTimeout, out _entrySec, out _entryNsec);
+        CacheTimeout.Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
+        CacheTimeout.Split(_options.NegativeTimeout, out _negSec, out _negNsec);
         _store = new ChunkStore(_options.EffectiveCapacity());
 
         var now = Timespec.Now();
@@ -65,13 +65,6 @@ public sealed partial class MemFs : IRawFileSystem
     public long CapacityBytes => _store.Capacity;
     /// <summary>Nodes alive in the inode table (root included).</summary>
     public int LiveNodes => _table.LiveCount;
-
-    private static void Split(TimeSpan t, out ulong sec, out uint nsec)
-    {
-        if (t <= TimeSpan.Zero) { sec = 0; nsec = 0; return; }
-        sec = (ulong)(t.Ticks / TimeSpan.TicksPerSecond);
-        nsec = (uint)(t.Ticks % TimeSpan.TicksPerSecond * 100);
-    }
 
     public void Init(FuseConnection connection)
     {
