@@ -5,6 +5,10 @@ namespace FastFuse.Tests.Infrastructure;
 /// <summary>Small helpers shared by the mount tests.</summary>
 public static class MountTestUtil
 {
+    /// <summary>How far a filesystem's "now" may lag a fine-grained clock: ext4 (under LoopbackFs) stamps times
+    /// from the coarse clock, up to one tick (10 ms at HZ=100) behind.</summary>
+    public const long ClockSlackNs = 20_000_000;
+
     /// <summary>Mount options where every lookup and getattr reaches the filesystem.</summary>
     public const string NoCache = "allow_other,entry_timeout=0,attr_timeout=0,negative_timeout=0";
 
