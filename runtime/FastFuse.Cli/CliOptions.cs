@@ -16,6 +16,7 @@ public sealed class CliOptions
     public bool Help { get; private set; }
     public bool Version { get; private set; }
     public int? Threads { get; private set; }
+    public int? SpinMicroseconds { get; private set; }
     public MountOptions Mount { get; private set; } = new();
 
     public static readonly string[] FileSystems = { "memfs", "hello", "loopback" };
@@ -42,6 +43,7 @@ public sealed class CliOptions
           -f                stay in the foreground (default: detach once mounted)
           -d                debug: one line per request and per reply (implies -f)
           --threads N       worker threads (default: number of CPUs)
+          --spin US         microseconds a worker busy-polls for the next request before sleeping (default 50, 0 = never)
           --stats           print per-opcode counts, latency percentiles and reply classes at exit
           -h, --help        this text
           -V, --version     print the version
@@ -71,7 +73,12 @@ public sealed class CliOptions
                     if (i + 1 >= args.Length) throw new MountException("--threads needs a number");
                     o.Threads = ParseThreads(args[++i]);
                     break;
+                case "--spin":
+                    if (i + 1 >= args.Length) throw new MountException("--spin needs a number of microseconds");
+                    o.SpinMicroseconds = ParseSpin(args[++i]);
+                    break;
                 default:
+                    if (a.StartsWith("--spin=", StringComparison.Ordinal)) { o.SpinMicroseconds = ParseSpin(a["--spin=".Length..]); break; }
                     if (a.StartsWith("-o", StringComparison.Ordinal) && a.Length > 2) { o.OptionLists.Add(a[2..]); break; }
                     if (a.StartsWith("--threads=", StringComparison.Ordinal)) { o.Threads = ParseThreads(a["--threads=".Length..]); break; }
                     if (a.StartsWith('-') && a.Length > 1) throw new MountException($"unknown option '{a}' (see fastfuse --help)");
@@ -93,6 +100,13 @@ public sealed class CliOptions
         o.Mountpoint = positional[want - 1];
         o.Mount = MountOptions.Parse(o.OptionLists.ToArray());
         return o;
+    }
+
+    private static int ParseSpin(string s)
+    {
+        if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n > 1_000_000)
+            throw new MountException($"--spin needs a whole number of microseconds from 0 to 1000000 (got '{s}')");
+        return n;
     }
 
     private static int ParseThreads(string s)

@@ -86,6 +86,7 @@ public static class Program
             var so = new SessionOptions();
             if (cli.Threads is { } t) so.Threads = t;
             so.SpliceReads = !cli.Mount.NoSpliceRead;
+            if (cli.SpinMicroseconds is { } us) so.Spin = TimeSpan.FromMicroseconds(us);
             session = FuseSession.Mount(fs, cli.Mountpoint!, cli.Mount, so);
         }
         catch (MountException e)

@@ -88,6 +88,11 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, EntryPoint = "vmsplice", SetLastError = true)]
     public static partial nint Vmsplice(int fd, IoVec* iov, nuint nrSegs, uint flags);
 
+    [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
+    public static partial int Poll(PollFd* fds, nuint nfds, int timeoutMs);
+
+    public const short POLLIN = 1;
+
     [LibraryImport(Lib, EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int sig);
 
@@ -99,6 +104,14 @@ internal static unsafe partial class Libc
 
     /// <summary>errno of the last call made on this thread with SetLastError.</summary>
     public static int Errno => Marshal.GetLastPInvokeError();
+}
+
+/// <summary>struct pollfd.</summary>
+internal struct PollFd
+{
+    public int Fd;
+    public short Events;
+    public short Revents;
 }
 
 /// <summary>struct msghdr (x86_64).</summary>

@@ -96,6 +96,7 @@ public sealed unsafe class FuseSession : IDisposable
         {
             if (_workers.Count > 0) throw new InvalidOperationException("session already started");
             var w = new Worker(this, _mainChannel, _pool, 0);
+            if (_mainChannel is DevFuseChannel dev && _options.Spin > TimeSpan.Zero) dev.SetSpin(_options.Spin);
             _workers.Add(w);
             _running = 1;
             w.Start("fuse-worker-0");

@@ -13,6 +13,12 @@ public sealed class SessionOptions
     public int MaxNameLength { get; set; } = 255;
     /// <summary>How long unmount waits for handlers in flight before it ends the connection.</summary>
     public TimeSpan UnmountTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long worker 0 busy-polls for the next request before it sleeps (default 50 µs; zero: never). A caller
+    /// that issues requests back to back then finds a worker awake: no wake-up latency. The cost is at most this
+    /// much CPU after each burst of requests.
+    /// </summary>
+    public TimeSpan Spin { get; set; } = TimeSpan.FromMicroseconds(50);
     /// <summary>Send READ data that comes from a file descriptor by splice (file → pipe → /dev/fuse). Default on.</summary>
     public bool SpliceReads { get; set; } = true;
     /// <summary>INIT flags the session asks for on top of what the filesystem asks for in its Init.</summary>

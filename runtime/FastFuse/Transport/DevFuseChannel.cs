@@ -43,8 +43,24 @@ public sealed unsafe class DevFuseChannel : FuseChannel
         return new DevFuseChannel(fd, owned: true);
     }
 
+    private long _spinTicks;
+
+    /// <summary>
+    /// Busy-poll for up to <paramref name="spin"/> before sleeping: the fd becomes non-blocking, a read that finds
+    /// nothing is retried until the budget is spent, then the thread sleeps in poll(2). A request that arrives
+    /// while it spins is picked up without a wake-up, which on a virtual machine costs tens of microseconds (an IPI
+    /// and an exit from the idle state). Zero turns it off.
+    /// </summary>
+    public void SetSpin(TimeSpan spin)
+    {
+        _spinTicks = (long)(spin.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        int flags = Libc.Fcntl(_fd, Libc.F_GETFL, 0);
+        if (flags >= 0) Libc.Fcntl(_fd, Libc.F_SETFL, _spinTicks > 0 ? flags | Libc.O_NONBLOCK : flags & ~Libc.O_NONBLOCK);
+    }
+
     public override int Read(byte* buffer, int capacity)
     {
+        if (_spinTicks > 0) return ReadSpinning(buffer, capacity);
         while (true)
         {
             // Safe: buffer is a pinned native buffer of at least capacity bytes owned by the calling worker.
@@ -53,6 +69,35 @@ public sealed unsafe class DevFuseChannel : FuseChannel
             int e = Libc.Errno;
             if (e == Errno.EINTR) continue;
             return -e;
+        }
+    }
+
+    private int ReadSpinning(byte* buffer, int capacity)
+    {
+        long deadline = 0;
+        while (true)
+        {
+            // Safe: buffer is a pinned native buffer of at least capacity bytes owned by the calling worker.
+            nint n = Libc.Read(_fd, buffer, (nuint)capacity);
+            if (n >= 0) return (int)n;
+            int e = Libc.Errno;
+            if (e == Errno.EINTR) continue;
+            if (e != Errno.EAGAIN) return -e;
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (deadline == 0) deadline = now + _spinTicks;
+            if (now < deadline)
+            {
+                Thread.SpinWait(8);
+                continue;
+            }
+            PollFd p;
+            p.Fd = _fd;
+            p.Events = Libc.POLLIN;
+            p.Revents = 0;
+            // Safe: p lives on this stack frame for the call. A dead connection wakes poll with POLLERR; the
+            // read that follows returns ENODEV.
+            Libc.Poll(&p, 1, -1);
+            deadline = 0;
         }
     }
 
