@@ -124,3 +124,25 @@ public sealed class CliOptionsTests
             Assert.Contains(flag, CliOptions.Usage);
     }
 }
+
+public class CliSpinOptionTests
+{
+    [Theory]
+    [InlineData(new[] { "memfs", "/m", "--spin", "0" }, 0)]
+    [InlineData(new[] { "memfs", "/m", "--spin=120" }, 120)]
+    public void Spin_IsParsedInMicroseconds(string[] args, int expected) =>
+        Assert.Equal(expected, FastFuse.Cli.CliOptions.Parse(args).SpinMicroseconds);
+
+    [Fact]
+    public void Spin_DefaultsToTheSessionDefault() => Assert.Null(FastFuse.Cli.CliOptions.Parse(new[] { "memfs", "/m" }).SpinMicroseconds);
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("abc")]
+    [InlineData("2000000")]
+    public void Spin_RejectsBadValues(string value)
+    {
+        var e = Assert.Throws<FastFuse.Mounting.MountException>(() => FastFuse.Cli.CliOptions.Parse(new[] { "memfs", "/m", "--spin", value }));
+        Assert.Contains($"(got '{value}')", e.Message);
+    }
+}
