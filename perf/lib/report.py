@@ -213,6 +213,10 @@ def main():
         L.append(f"not measured: {m['fastfuse'].get('gc_note') or ('no counters' if m['fastfuse']['status'] == 'ok' else m['fastfuse']['status'])}")
     L.append("")
     stat_notes = sorted({f"{p}: {note(p)}" for p in present if note(p)})
+    for k, v in sorted((m.get("peer_limits") or {}).items()):
+        L.append(f"- n/a: {k}: {v}")
+    if m.get("peer_limits"):
+        L.append("")
     if stat_notes or failures:
         L.append("Notes: " + "; ".join(stat_notes))
         L.append("")
