@@ -489,6 +489,9 @@ public sealed class DispatcherTests
         using var h = new Harness(fs);
         h.Init();
         Assert.Null(h.Send(Req.Getattr(110, 1)));
+        // Hold the first reply: dropped, its finalizer would answer EIO on this channel whenever a GC runs,
+        // possibly after the second reply, and LastReply would show that instead.
+        var first = fs.Pending!;
         Assert.Null(h.Send(Req.Getattr(111, 1)));                   // a second one, deferred too
         var second = fs.Pending!;
         FuseAttrOut a = default;
@@ -503,6 +506,7 @@ public sealed class DispatcherTests
         Assert.Equal(111ul, r.Unique);
         Assert.Equal(9ul, r.U64(0));
         Assert.Equal(S_IFDIR | 0x1ED, r.U32(16 + 60));
+        first.Error(Errno.EIO);                                     // answered, so never finalized
     }
 
     [Fact]
