@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using FastFuse.Api;
 using FastFuse.Filesystems.Native;
 using FastFuse.Inodes;
+using Statx = FastFuse.Interop.Statx;
 using FastFuse.Kernel;
 using static FastFuse.Filesystems.Native.LoopSys;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FastFuse.Interop;
 
 namespace FastFuse.Filesystems.Native;
 
@@ -28,41 +29,6 @@ internal static unsafe partial class LoopSys
 
     public const int SEEK_SET = 0;
     public const uint STATX_BASIC_STATS = 0x7ff;
-
-    /// <summary>struct statx (identical on every Linux architecture).</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    public struct Statx
-    {
-        public uint Mask;
-        public uint Blksize;
-        public ulong Attributes;
-        public uint Nlink;
-        public uint Uid;
-        public uint Gid;
-        public ushort Mode;
-        public ushort Spare0;
-        public ulong Ino;
-        public ulong Size;
-        public ulong Blocks;
-        public ulong AttributesMask;
-        public StatxTimestamp Atime;
-        public StatxTimestamp Btime;
-        public StatxTimestamp Ctime;
-        public StatxTimestamp Mtime;
-        public uint RdevMajor;
-        public uint RdevMinor;
-        public uint DevMajor;
-        public uint DevMinor;
-        public fixed ulong Spare2[14];
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    public struct StatxTimestamp
-    {
-        public long Sec;
-        public uint Nsec;
-        public int Reserved;
-    }
 
     /// <summary>struct statfs on 64-bit Linux (x86_64, arm64: the generic layout, 120 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]

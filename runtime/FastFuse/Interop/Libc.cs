@@ -77,7 +77,7 @@ internal static unsafe partial class Libc
     public static partial int Getpid();
 
     [LibraryImport(Lib, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Statx(int dirfd, string path, int flags, uint mask, StatxBuf* buf);
+    public static partial int Statx(int dirfd, string path, int flags, uint mask, Statx* buf);
 
     [LibraryImport(Lib, EntryPoint = "pipe2", SetLastError = true)]
     public static partial int Pipe2(int* fds, int flags);
@@ -126,21 +126,38 @@ internal unsafe struct MsgHdr
     public int Flags;
 }
 
-/// <summary>struct statx: only the fields the runtime reads are named; the rest is padding to 256 bytes.</summary>
-[StructLayout(LayoutKind.Explicit, Size = 256)]
-internal struct StatxBuf
+/// <summary>struct statx (identical on every Linux architecture, 256 bytes).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public unsafe struct Statx
 {
-    [FieldOffset(0)] public uint Mask;
-    [FieldOffset(4)] public uint Blksize;
-    [FieldOffset(8)] public ulong Attributes;
-    [FieldOffset(16)] public uint Nlink;
-    [FieldOffset(20)] public uint Uid;
-    [FieldOffset(24)] public uint Gid;
-    [FieldOffset(28)] public ushort Mode;
-    [FieldOffset(32)] public ulong Ino;
-    [FieldOffset(40)] public ulong Size;
-    [FieldOffset(128)] public uint RdevMajor;
-    [FieldOffset(132)] public uint RdevMinor;
-    [FieldOffset(136)] public uint DevMajor;
-    [FieldOffset(140)] public uint DevMinor;
+    public uint Mask;
+    public uint Blksize;
+    public ulong Attributes;
+    public uint Nlink;
+    public uint Uid;
+    public uint Gid;
+    public ushort Mode;
+    public ushort Spare0;
+    public ulong Ino;
+    public ulong Size;
+    public ulong Blocks;
+    public ulong AttributesMask;
+    public StatxTimestamp Atime;
+    public StatxTimestamp Btime;
+    public StatxTimestamp Ctime;
+    public StatxTimestamp Mtime;
+    public uint RdevMajor;
+    public uint RdevMinor;
+    public uint DevMajor;
+    public uint DevMinor;
+    public fixed ulong Spare2[14];
+}
+
+/// <summary>struct statx_timestamp.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct StatxTimestamp
+{
+    public long Sec;
+    public uint Nsec;
+    public int Reserved;
 }

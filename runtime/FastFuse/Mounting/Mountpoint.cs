@@ -15,7 +15,7 @@ public static unsafe class Mountpoint
     {
         if (string.IsNullOrWhiteSpace(path)) throw new MountException("no mountpoint given");
         string full = System.IO.Path.GetFullPath(path);
-        StatxBuf st;
+        Statx st;
         int r = Libc.Statx(Libc.AT_FDCWD, full, Libc.AT_NO_AUTOMOUNT, 0x7ff, &st);
         if (r < 0)
         {
