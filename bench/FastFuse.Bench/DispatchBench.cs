@@ -1,3 +1,4 @@
+using FastFuse.Transport.DevFuse;
 using BenchmarkDotNet.Attributes;
 using FastFuse.Filesystems;
 using FastFuse.Session;
@@ -36,7 +37,7 @@ public sealed unsafe class DispatchFixture : IDisposable
     public readonly NullChannel Channel = new();
     public readonly MemFs Fs = new(new MemFsOptions { RootUid = 1000, RootGid = 1000 }); // requests come as uid 1000
     public readonly FuseSession Session;
-    internal readonly Worker Worker;
+    internal readonly DevFuseWorker Worker;
     public readonly NativeRequest Getattr, Lookup, Read;
 
     public DispatchFixture()

@@ -1,20 +1,25 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastFuse.Interop;
+using FastFuse.Transport;
 
 namespace FastFuse.Api;
 
 /// <summary>
-/// The payload of a READ or READLINK reply, gathered as a list of segments that go out in one writev:
-/// bytes copied into the worker's pinned reply buffer (<see cref="Append"/>, <see cref="Take"/>), memory that
-/// is already pinned and is sent without a copy (<see cref="AppendPinned"/>), and runs of zeros
-/// (<see cref="AppendZeros"/>: holes cost nothing). Never longer than the size the kernel asked for.
+/// The payload of a READ or READLINK reply: bytes written into the request's pinned reply memory
+/// (<see cref="Append"/>, <see cref="Take"/>, <see cref="Reserve"/>), memory that is already pinned
+/// (<see cref="AppendPinned"/>), runs of zeros (<see cref="AppendZeros"/>) or a range of a file
+/// (<see cref="AppendFile"/>). Never longer than the size the kernel asked for.
+/// <para>On a transport that writes the reply before the handler returns (/dev/fuse), pinned memory and zeros go
+/// out as segments of one writev without a copy. On the others (rings) everything is copied into the request's
+/// reply memory as it is added. Either way the rule is the one of <see cref="RequestSlot"/>: memory lent to the
+/// reply must stay valid and unchanged until the handler returns, or until <see cref="Send"/>.</para>
 /// </summary>
 public unsafe ref struct DataReply
 {
-    // Invariant that makes the pointers safe: buffer, iov and zeros are native allocations owned by the
-    // worker that handles this request; they outlive the request and are not shared with another thread
-    // until the reply has been written.
+    // Invariant that makes the pointers safe: buffer, iov and zeros are native allocations owned by the slot
+    // (or the session, for zeros) that handles this request; they outlive the request and are not touched by
+    // another thread until the reply has been sent. iov is null when the transport does not gather.
     private readonly byte* _buffer;
     private readonly int _bufferCapacity;
     private readonly IoVec* _iov;
@@ -25,11 +30,11 @@ public unsafe ref struct DataReply
     private int _iovCount;
     private int _fileFd;
     private long _fileOffset;
-    private readonly Session.Worker? _owner;
+    private readonly RequestSlot? _slot;
 
-    internal DataReply(Session.Worker? owner, byte* buffer, int bufferCapacity, IoVec* iov, int iovCapacity, byte* zeros, int zerosLength, int limit)
+    internal DataReply(RequestSlot? slot, byte* buffer, int bufferCapacity, IoVec* iov, int iovCapacity, byte* zeros, int zerosLength, int limit)
     {
-        _owner = owner;
+        _slot = slot;
         Sent = false;
         _buffer = buffer;
         _bufferCapacity = bufferCapacity;
@@ -53,7 +58,8 @@ public unsafe ref struct DataReply
     public readonly int Remaining => Limit - Length;
 
     internal readonly int SegmentCount => _iovCount;
-    internal readonly IoVec* Segments => _iov;
+    /// <summary>Segments go out as an iovec list; false: everything is copied into one contiguous buffer.</summary>
+    private readonly bool Gathers => _iov != null;
 
     /// <summary>True once <see cref="Send"/> has written the reply.</summary>
     public bool Sent { get; private set; }
@@ -66,9 +72,9 @@ public unsafe ref struct DataReply
     public void Send()
     {
         if (Sent) throw new InvalidOperationException("the reply was already sent");
-        if (_owner is null) throw new InvalidOperationException("this reply is not attached to a request");
-        _owner.SendDataNow(_fileFd, _fileOffset, Length, _iovCount);
+        if (_slot is null) throw new InvalidOperationException("this reply is not attached to a request");
         Sent = true;
+        _slot.SendNow(ref this);
     }
 
     internal readonly int FileFd => _fileFd;
@@ -82,7 +88,8 @@ public unsafe ref struct DataReply
     /// </summary>
     public void AppendFile(int fd, long offset, int count)
     {
-        if (Length != 0 || _fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
+        if (Sent) ThrowSent();
+        if (Length != 0 || _fileFd >= 0) ThrowFileOnly();
         if (fd < 0) throw new ArgumentOutOfRangeException(nameof(fd));
         if (offset < 0) throw new ArgumentOutOfRangeException(nameof(offset));
         if ((uint)count > (uint)Remaining) ThrowTooLong(count);
@@ -94,11 +101,12 @@ public unsafe ref struct DataReply
     /// <summary>Reserve <paramref name="count"/> bytes in the reply buffer and return them to be filled in place.</summary>
     public Span<byte> Take(int count)
     {
-        if (_fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
+        CheckOpen();
         if ((uint)count > (uint)Remaining || count > _bufferCapacity - _bufferUsed) ThrowTooLong(count);
         byte* p = _buffer + _bufferUsed;
         _bufferUsed += count;
-        AddSegment(p, count);
+        if (Gathers) AddSegment(p, count);
+        else Length += count;
         return new Span<byte>(p, count);
     }
 
@@ -108,7 +116,7 @@ public unsafe ref struct DataReply
     /// </summary>
     public Span<byte> Reserve(int max)
     {
-        if (_fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
+        CheckOpen();
         int room = Math.Min(Math.Min(max, Remaining), _bufferCapacity - _bufferUsed);
         return new Span<byte>(_buffer + _bufferUsed, Math.Max(room, 0));
     }
@@ -131,13 +139,25 @@ public unsafe ref struct DataReply
     {
         if ((uint)pinned.Length > (uint)Remaining) ThrowTooLong(pinned.Length);
         if (pinned.IsEmpty) return;
+        if (!Gathers)
+        {
+            Append(pinned);
+            return;
+        }
+        CheckOpen();
         AddSegment((byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(pinned)), pinned.Length);
     }
 
-    /// <summary>Add <paramref name="count"/> zero bytes (a hole) without touching memory.</summary>
+    /// <summary>Add <paramref name="count"/> zero bytes (a hole); on /dev/fuse without touching memory.</summary>
     public void AppendZeros(int count)
     {
         if ((uint)count > (uint)Remaining) ThrowTooLong(count);
+        if (!Gathers)
+        {
+            Take(count).Clear();
+            return;
+        }
+        CheckOpen();
         while (count > 0)
         {
             int n = Math.Min(count, _zerosLength);
@@ -147,10 +167,16 @@ public unsafe ref struct DataReply
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void CheckOpen()
+    {
+        if (_fileFd >= 0) ThrowFileOnly();
+        if (Sent) ThrowSent();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddSegment(byte* p, int count)
     {
         if (count == 0) return;
-        if (_fileFd >= 0) throw new InvalidOperationException("AppendFile must be the only content of a reply");
         if (_iovCount > 0)
         {
             ref IoVec last = ref _iov[_iovCount - 1];
@@ -165,6 +191,12 @@ public unsafe ref struct DataReply
         _iov[_iovCount++] = new IoVec(p, count);
         Length += count;
     }
+
+    private static void ThrowFileOnly() =>
+        throw new InvalidOperationException("AppendFile must be the only content of a reply");
+
+    private static void ThrowSent() =>
+        throw new InvalidOperationException("the reply was already sent: nothing may be added after Send()");
 
     private static void ThrowTooLong(int count) =>
         throw new ArgumentOutOfRangeException(nameof(count), $"reply data of {count} more bytes exceeds the size the kernel asked for");

@@ -9,6 +9,10 @@ namespace FastFuse.Api;
 /// </summary>
 public sealed class FuseConnection
 {
+    /// <summary>The session this connection belongs to: the filesystem's handle on it (stats, backing files, and
+    /// the place notifications live). Set before <see cref="IRawFileSystem.Init"/> is called.</summary>
+    public Session.FuseSession Session { get; internal set; } = null!;
+
     /// <summary>Protocol version the kernel speaks.</summary>
     public uint KernelMajor { get; internal set; }
     public uint KernelMinor { get; internal set; }

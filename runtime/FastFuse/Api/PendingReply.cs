@@ -1,49 +1,44 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastFuse.Kernel;
 using FastFuse.Session;
+using FastFuse.Transport;
 
 namespace FastFuse.Api;
 
 /// <summary>
 /// A reply that a handler finishes later, from any thread (<see cref="RequestContext.Defer"/>). It must be used
 /// exactly once; a second use throws. One that is dropped without being used answers EIO when the garbage
-/// collector finds it, so a forgotten reply cannot hang the caller for ever.
+/// collector finds it, so a forgotten reply cannot hang the caller for ever. The reply goes out through the
+/// transport that read the request (a ring is only ever submitted to by its own thread).
 /// </summary>
 public sealed class PendingReply
 {
+    private readonly SlotOwner _owner;
     private readonly FuseSession _session;
-    private readonly Transport.FuseChannel _channel;
-    private readonly ulong _unique;
-    private readonly long _epoch;
-    private readonly Opcode _opcode;
-    private readonly long _startTicks;
+    private readonly DeferredTarget _target;
     private int _used;
 
-    internal PendingReply(FuseSession session, Transport.FuseChannel channel, in RequestContext ctx, long startTicks)
+    internal PendingReply(SlotOwner owner, RequestSlot slot)
     {
-        _session = session;
-        _channel = channel;
-        _unique = ctx.Unique;
-        _epoch = ctx.Epoch;
-        _opcode = ctx.Opcode;
-        _startTicks = startTicks;
-        session.Stats.PendingStarted();
+        _owner = owner;
+        _session = slot.Session;
+        _target = new DeferredTarget(slot.Index, slot.Unique, slot.Epoch, slot.Opcode, slot.StartTicks);
+        _session.Stats.PendingStarted();
     }
 
     ~PendingReply()
     {
         if (Volatile.Read(ref _used) == 0 && !_session.IsClosed)
         {
-            Log.Warn($"a deferred {OpcodeInfo.Name(_opcode)} reply (unique {_unique}) was dropped unanswered: sent EIO");
+            Log.Warn($"a deferred {OpcodeInfo.Name(_target.Opcode)} reply (unique {_target.Unique}) was dropped unanswered: sent EIO");
             Error(Errno.EIO);
         }
     }
 
     /// <summary>The request id this reply answers.</summary>
-    public ulong Unique => _unique;
+    public ulong Unique => _target.Unique;
     /// <summary>True once the kernel has interrupted the request.</summary>
-    public bool IsInterrupted => _session.Interrupts.IsInterrupted(_unique);
+    public bool IsInterrupted => _session.Interrupts.IsInterrupted(_target.Unique);
 
     /// <summary>Fail the request with a positive errno.</summary>
     public void Error(int errno) => Send(errno, default);
@@ -61,9 +56,15 @@ public sealed class PendingReply
     private void Send(int errno, ReadOnlySpan<byte> payload)
     {
         if (Interlocked.Exchange(ref _used, 1) != 0)
-            throw new InvalidOperationException($"reply to unique {_unique} was already sent");
+            throw new InvalidOperationException($"reply to unique {_target.Unique} was already sent");
         GC.SuppressFinalize(this);
         _session.Stats.PendingFinished();
-        _session.Replies.SendDetached(_channel, _unique, _epoch, _opcode, errno, payload, _startTicks);
+        _session.Interrupts.Complete(_target.Unique);
+        if (errno < 0 || errno >= 512)
+        {
+            Log.Error($"deferred {OpcodeInfo.Name(_target.Opcode)} reply: {errno} is not an errno; answered EIO");
+            errno = Errno.EIO;
+        }
+        _owner.SendDeferred(in _target, errno, errno == 0 ? payload : default);
     }
 }

@@ -1,15 +1,16 @@
 using System.Runtime.CompilerServices;
-using FastFuse.Session;
+using FastFuse.Transport;
 
 namespace FastFuse.Api;
 
 /// <summary>
 /// Who asked, and which request this is. Passed by <c>in</c> to every handler; copying it costs nothing
-/// on the heap. <see cref="IsInterrupted"/> and <see cref="Defer"/> reach back into the worker that read it.
+/// on the heap. <see cref="IsInterrupted"/> and <see cref="Defer"/> reach back into the request's slot, whichever
+/// transport read it.
 /// </summary>
 public readonly struct RequestContext
 {
-    internal readonly Worker? Worker;
+    internal readonly RequestSlot? Slot;
     internal readonly long Epoch;
 
     /// <summary>The kernel's request id.</summary>
@@ -22,9 +23,9 @@ public readonly struct RequestContext
     /// <summary>The opcode of this request.</summary>
     public readonly Kernel.Opcode Opcode;
 
-    internal RequestContext(Worker? worker, long epoch, ulong unique, ulong nodeId, uint uid, uint gid, uint pid, Kernel.Opcode opcode)
+    internal RequestContext(RequestSlot? slot, long epoch, ulong unique, ulong nodeId, uint uid, uint gid, uint pid, Kernel.Opcode opcode)
     {
-        Worker = worker;
+        Slot = slot;
         Epoch = epoch;
         Unique = unique;
         NodeId = nodeId;
@@ -34,7 +35,7 @@ public readonly struct RequestContext
         Opcode = opcode;
     }
 
-    /// <summary>A context for calling a filesystem directly (tests, benchmarks): no worker, never interrupted.</summary>
+    /// <summary>A context for calling a filesystem directly (tests, benchmarks): no request slot, never interrupted.</summary>
     public static RequestContext ForCaller(uint uid, uint gid, uint pid = 0, ulong unique = 0) =>
         new(null, 0, unique, 0, uid, gid, pid, 0);
 
@@ -43,7 +44,7 @@ public readonly struct RequestContext
     public bool IsInterrupted
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Worker is { } w && w.Session.Interrupts.IsInterrupted(Unique);
+        get => Slot is { } s && s.Session.Interrupts.IsInterrupted(Unique);
     }
 
     /// <summary>
@@ -55,22 +56,22 @@ public readonly struct RequestContext
     public int OpenBacking(int fd, out int backingId)
     {
         backingId = 0;
-        if (Worker is null) return Kernel.Errno.ENOTCONN;
-        return Worker.Session.Backing.Open(fd, out backingId);
+        if (Slot is null) return Kernel.Errno.ENOTCONN;
+        return Slot.Session.Backing.Open(fd, out backingId);
     }
 
     /// <summary>Drop a backing id from <see cref="OpenBacking"/> (FUSE_DEV_IOC_BACKING_CLOSE). Returns 0 or an errno.</summary>
     public int CloseBacking(int backingId) =>
-        Worker is null ? Kernel.Errno.ENOTCONN : Worker.Session.Backing.Close(backingId);
+        Slot is null ? Kernel.Errno.ENOTCONN : Slot.Session.Backing.Close(backingId);
 
     /// <summary>
-    /// Detach this request from the worker: the handler returns <see cref="Status.Deferred"/> at once and
-    /// answers later, from any thread, through the returned reply. The worker goes on reading.
+    /// Detach this request from its handler: the handler returns <see cref="Status.Deferred"/> at once and
+    /// answers later, from any thread, through the returned reply. The transport goes on with other requests.
     /// </summary>
     public PendingReply Defer()
     {
-        if (Worker is null) throw new InvalidOperationException("Defer() needs a request read from the kernel.");
-        return Worker.CreatePending(in this);
+        if (Slot is null) throw new InvalidOperationException("Defer() needs a request read from the kernel.");
+        return Slot.Owner.Defer(Slot);
     }
 }
 

@@ -33,7 +33,7 @@ public static class Mounter
 
     private static MountHandle DirectMount(string path, MountOptions options)
     {
-        int fd = Transport.DevFuseChannel.OpenDevice();
+        int fd = Transport.DevFuse.DevFuseChannel.OpenDevice();
         if (fd < 0) throw new MountException($"cannot open /dev/fuse: {Errno.Name(-fd)}");
         // rootmode must be the type bits of a directory: the mount's root is always a directory here.
         string data = options.KernelData(fd, Linux.S_IFDIR, Libc.Getuid(), Libc.Getgid());

@@ -1,207 +1,165 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
 using FastFuse.Api;
 using FastFuse.Kernel;
+using FastFuse.Transport;
 
 namespace FastFuse.Session;
 
 /// <summary>
-/// From the kernel's bytes to a handler and back. One table, indexed by opcode, holds for every opcode the
-/// smallest body it may have and its handler; adding an opcode is one row (see <see cref="BuildTable"/>).
-/// Every check a malformed request can fail (short header, a length that lies, a body shorter than its struct,
-/// a name without NUL or with '/') answers a clear errno and counts a protocol error; nothing reads past the
-/// request's bytes.
+/// From a request slot to a handler and back, the same for every transport. One table indexed by opcode holds a
+/// row per opcode (<see cref="OpRow"/>: name, struct size, minimum payload, reply kind, handler, formatter); the
+/// rows live next to their handlers in Session/Ops. Every check a malformed request can fail (short header, a
+/// length that lies, a struct or payload shorter than the row allows, a name without NUL or with '/') answers a
+/// clear errno and counts a protocol error; nothing reads past the request's bytes.
+/// <para>The way of a GETATTR: the transport reads it into a slot (Transport/DevFuse/DevFuseWorker.cs) and calls
+/// <see cref="Dispatch"/>; the row's handler (Session/Ops/Ops.Attr.cs) decodes fuse_getattr_in, calls the
+/// filesystem with the zeroed fuse_attr_out in the slot, and returns; <see cref="Finish"/> hands the reply to the
+/// slot's owner, which checks the epoch and writes it.</para>
 /// </summary>
 internal static unsafe partial class Dispatcher
 {
     internal const int NoReply = int.MinValue + 1;
-    private const int InHeaderSize = 40;
 
-    private readonly struct Row
+    private static readonly OpRow[] Table = BuildTable();
+
+    /// <summary>The row of <paramref name="opcode"/>; an empty row (ENOSYS) for opcodes past the table.</summary>
+    internal static ref readonly OpRow RowOf(uint opcode) =>
+        ref opcode < (uint)Table.Length ? ref Table[opcode] : ref Table[0];
+
+    /// <summary>Handle the request in <paramref name="s"/> and hand its reply to the slot's owner.</summary>
+    public static void Dispatch(RequestSlot s)
     {
-        public readonly delegate*<Worker, in RequestContext, ReadOnlySpan<byte>, int> Handler;
-        public readonly int MinBody;
-        public Row(delegate*<Worker, in RequestContext, ReadOnlySpan<byte>, int> handler, int minBody)
+        var session = s.Session;
+        s.Begin(session.Epoch, Stopwatch.GetTimestamp());
+        if (s.Contiguous && s.OpLength < 0)
         {
-            Handler = handler;
-            MinBody = minBody;
-        }
-    }
-
-    private static readonly Row[] Table = BuildTable();
-
-    /// <summary>Dispatch one request of <paramref name="length"/> bytes at <paramref name="buffer"/>.</summary>
-    public static void Dispatch(Worker w, byte* buffer, int length)
-    {
-        var session = w.Session;
-        w.BeginRequest();
-        if (length < InHeaderSize)
-        {
-            // Too short to hold a header: answer EIO if at least the unique is there, so a caller is not left waiting.
-            Interlocked.Increment(ref session.Stats.ProtocolErrors);
-            if (length >= 16)
-            {
-                var bare = new RequestContext(w, session.Epoch, Unsafe.ReadUnaligned<ulong>(buffer + 8), 0, 0, 0, 0, 0);
-                w.SendReply(in bare, Errno.EIO);
-            }
+            Truncated(s);
             return;
         }
-        // Safe: the buffer holds at least InHeaderSize bytes (checked above) and is 8-byte aligned.
-        ref readonly FuseInHeader h = ref Unsafe.AsRef<FuseInHeader>(buffer);
+        ref readonly FuseInHeader h = ref *s.Header;
         var op = (Opcode)h.Opcode;
-        var ctx = new RequestContext(w, session.Epoch, h.Unique, h.Nodeid, h.Uid, h.Gid, h.Pid, op);
-        if (h.Len != (uint)length)
+        s.Unique = h.Unique;
+        s.Opcode = op;
+        ref readonly OpRow row = ref RowOf(h.Opcode);
+        var ctx = new RequestContext(s, s.Epoch, h.Unique, h.Nodeid, h.Uid, h.Gid, h.Pid, op);
+        int status;
+        if (s.Contiguous && h.Len != (uint)(s.OpLength + FuseInHeader.Size))
         {
             Interlocked.Increment(ref session.Stats.ProtocolErrors);
-            Finish(w, in ctx, IsNoReply(op) ? NoReply : Errno.EIO);
-            return;
+            status = row.NoReply ? NoReply : Errno.EIO;
         }
-        var body = new ReadOnlySpan<byte>(buffer + InHeaderSize, length - InHeaderSize);
-        w.SetCurrent(in ctx);
-        if (Log.DebugEnabled) LogRequest(in ctx, body);
-
-        int status;
-        Row row = (uint)h.Opcode < (uint)Table.Length ? Table[h.Opcode] : default;
-        if (row.Handler == null)
+        else if (row.Handler == null)
         {
+            if (Log.DebugEnabled) LogRequest(s, in row, split: false);
             Interlocked.Increment(ref session.Stats.Unimplemented);
             status = Errno.ENOSYS;
         }
-        else if (body.Length < row.MinBody)
+        else if (!Split(s, in row))
         {
             Interlocked.Increment(ref session.Stats.ProtocolErrors);
-            status = Errno.EINVAL;
-        }
-        else if (!session.Initialized && op != Opcode.Init)
-        {
-            Interlocked.Increment(ref session.Stats.ProtocolErrors);
-            status = IsNoReply(op) ? NoReply : Errno.EIO;
+            status = row.NoReply ? NoReply : Errno.EINVAL;
         }
         else
         {
-            try
-            {
-                status = row.Handler(w, in ctx, body);
-            }
-            catch (Exception ex)
-            {
-                status = HandlerFailed(w, in ctx, ex);
-            }
+            if (Log.DebugEnabled) LogRequest(s, in row, split: true);
+            status = Run(s, in ctx, in row);
         }
-        Finish(w, in ctx, status);
+        Finish(s, in row, status);
+    }
+
+    /// <summary>Cut the body into the op struct and the payload, and check both against the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Split(RequestSlot s, in OpRow row)
+    {
+        int opSize = row.CompatOpSize != 0 && !s.Session.SetxattrExt ? row.CompatOpSize : row.OpSize;
+        if (s.OpLength < opSize) return false;
+        if (s.Contiguous)
+        {
+            s.Payload = s.Op + opSize;
+            s.PayloadLength = s.OpLength - opSize;
+        }
+        return s.PayloadLength >= row.MinPayload;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Finish(Worker w, in RequestContext ctx, int status)
+    private static int Run(RequestSlot s, in RequestContext ctx, in OpRow row)
     {
-        if (status == NoReply || status == Status.Deferred)
+        var session = s.Session;
+        if (!session.Initialized && s.Opcode != Opcode.Init)
         {
-            w.Stats.Record(ctx.Opcode, status, System.Diagnostics.Stopwatch.GetTimestamp() - w.StartTicks);
-            return;
+            Interlocked.Increment(ref session.Stats.ProtocolErrors);
+            return row.NoReply ? NoReply : Errno.EIO;
         }
-        if (status < 0 || status >= 512)
+        if (row.Reply == ReplyKind.Fixed)
         {
-            // A handler returned something that is not an errno: the kernel would reject it (EINVAL) and fail
-            // the caller anyway; make it an honest EIO and say so once.
-            Log.Error($"{OpcodeInfo.Name(ctx.Opcode)} handler returned {status}, not an errno; answered EIO");
-            status = Errno.EIO;
+            // Safe: the fixed area holds RequestSlot.FixedCapacity bytes, more than any row's ReplySize.
+            Unsafe.InitBlockUnaligned(s.Fixed, 0, (uint)row.ReplySize);
+            s.UseFixed(row.ReplySize);
         }
-        w.Session.Interrupts.Complete(ctx.Unique);
-        if (!w.ReplySent) w.SendReply(in ctx, status);
-        if (ctx.Opcode == Opcode.Init) w.Session.OnInitReplied();
-        w.Stats.Record(ctx.Opcode, status, System.Diagnostics.Stopwatch.GetTimestamp() - w.StartTicks);
+        try
+        {
+            return row.Handler(s, in ctx);
+        }
+        catch (Exception ex)
+        {
+            return HandlerFailed(s, ex);
+        }
     }
 
-    /// <summary>Opcodes the kernel expects no answer to: writing one would be refused (ENOENT).</summary>
-    private static bool IsNoReply(Opcode op) =>
-        op is Opcode.Forget or Opcode.BatchForget or Opcode.Interrupt or Opcode.NotifyReply;
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int HandlerFailed(Worker w, in RequestContext ctx, Exception ex)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(RequestSlot s, in OpRow row, int status)
     {
-        Interlocked.Increment(ref w.Session.Stats.HandlerExceptions);
-        Log.Error($"{OpcodeInfo.Name(ctx.Opcode)} handler threw {ex.GetType().Name}: {ex.Message} (unique {ctx.Unique}); answered EIO");
-        w.SegmentCount = 0;
+        if (status == NoReply || status == Api.Status.Deferred || row.NoReply)
+        {
+            s.Stats.Record(s.Opcode, status, Stopwatch.GetTimestamp() - s.StartTicks);
+            return;
+        }
+        if (status < 0 || status >= 512) status = NotAnErrno(s, status);
+        if (!s.Sent) s.Complete(status);
+        if (s.Opcode == Opcode.Init) s.Session.OnInitReplied();
+        s.Stats.Record(s.Opcode, status, Stopwatch.GetTimestamp() - s.StartTicks);
+    }
+
+    /// <summary>Too short to hold a header: answer EIO if at least the unique is there, so no caller waits for ever.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Truncated(RequestSlot s)
+    {
+        Interlocked.Increment(ref s.Session.Stats.ProtocolErrors);
+        if (s.OpLength + FuseInHeader.Size < 16) return;
+        s.Unique = Unsafe.ReadUnaligned<ulong>((byte*)s.Header + 8);
+        s.Opcode = 0;
+        s.Complete(Errno.EIO);
+    }
+
+    /// <summary>A handler returned something that is not an errno: the kernel would reject it (EINVAL) and fail
+    /// the caller anyway; make it an honest EIO and say so once.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int NotAnErrno(RequestSlot s, int status)
+    {
+        Log.Error($"{OpcodeInfo.Name(s.Opcode)} handler returned {status}, not an errno; answered EIO");
         return Errno.EIO;
     }
 
-    // ---- decoding helpers -------------------------------------------------------------------------------
-
-    /// <summary>The fixed struct at the start of the body (length checked by the table's MinBody).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ref readonly T In<T>(ReadOnlySpan<byte> body) where T : unmanaged =>
-        ref MemoryMarshal.AsRef<T>(body);
-
-    /// <summary>
-    /// Split a NUL-terminated name off the front of <paramref name="rest"/>. Returns 0 or an errno:
-    /// EINVAL when there is no NUL, the name is empty or holds '/'; ENAMETOOLONG past the session's limit.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int TakeName(Worker w, ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> name)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int HandlerFailed(RequestSlot s, Exception ex)
     {
-        int nul = rest.IndexOf((byte)0);
-        if (nul <= 0)
-        {
-            name = default;
-            Interlocked.Increment(ref w.Session.Stats.ProtocolErrors);
-            return Errno.EINVAL;
-        }
-        name = rest[..nul];
-        rest = rest[(nul + 1)..];
-        if (name.Contains((byte)'/'))
-        {
-            Interlocked.Increment(ref w.Session.Stats.ProtocolErrors);
-            return Errno.EINVAL;
-        }
-        return name.Length > w.Session.MaxNameLength ? Errno.ENAMETOOLONG : 0;
+        Interlocked.Increment(ref s.Session.Stats.HandlerExceptions);
+        Log.Error($"{OpcodeInfo.Name(s.Opcode)} handler threw {ex.GetType().Name}: {ex.Message} (unique {s.Unique}); answered EIO");
+        return Errno.EIO;
     }
 
-    // ---- debug log ---------------------------------------------------------------------------------------
-
-    private static void LogRequest(in RequestContext ctx, ReadOnlySpan<byte> body)
+    private static OpRow[] BuildTable()
     {
-        var sb = new StringBuilder();
-        sb.Append("rx ").Append(ctx.Unique).Append(": ").Append(OpcodeInfo.Name(ctx.Opcode)).Append(" n").Append(ctx.NodeId);
-        // Show the names a request carries, as the kernel sent them.
-        int nameStart = ctx.Opcode switch
-        {
-            Opcode.Lookup or Opcode.Unlink or Opcode.Rmdir or Opcode.Symlink or Opcode.Removexattr => 0,
-            Opcode.Mknod => 16,
-            Opcode.Mkdir => 8,
-            Opcode.Rename => 8,
-            Opcode.Rename2 => 16,
-            Opcode.Link => 8,
-            Opcode.Create => 16,
-            Opcode.Getxattr => 8,
-            _ => -1,
-        };
-        if (nameStart >= 0 && nameStart <= body.Length)
-        {
-            var rest = body[nameStart..];
-            sb.Append(" [");
-            for (int i = 0; i < 2 && !rest.IsEmpty; i++)
-            {
-                int nul = rest.IndexOf((byte)0);
-                if (nul < 0) break;
-                if (i > 0) sb.Append(", ");
-                sb.Append('"').Append(Encoding.UTF8.GetString(rest[..nul])).Append('"');
-                rest = rest[(nul + 1)..];
-                if (ctx.Opcode is not (Opcode.Rename or Opcode.Rename2 or Opcode.Symlink)) break;
-            }
-            sb.Append(']');
-        }
-        else if (ctx.Opcode is Opcode.Read or Opcode.Write && body.Length >= 24)
-        {
-            sb.Append(" fh=").Append(MemoryMarshal.Read<ulong>(body)).Append(" off=").Append(MemoryMarshal.Read<ulong>(body[8..]))
-              .Append(" size=").Append(MemoryMarshal.Read<uint>(body[16..]));
-        }
-        sb.Append(" uid=").Append(ctx.Uid).Append(" pid=").Append(ctx.Pid);
-        Log.Debug(sb.ToString());
+        var t = new OpRow[OpcodeInfo.MaxOpcode + 1];
+        // Every opcode has a row, with its name; those without a handler are answered ENOSYS.
+        for (int i = 0; i < t.Length; i++) t[i] = new OpRow((Opcode)i, 0, 0, ReplyKind.Status, 0, 0, null);
+        Ops.AddLifecycle(t);
+        Ops.AddEntries(t);
+        Ops.AddAttr(t);
+        Ops.AddFiles(t);
+        Ops.AddDirs(t);
+        Ops.AddXattr(t);
+        return t;
     }
-
-    internal static void LogReply(in RequestContext ctx, int status, int payload) =>
-        Log.Debug(status == 0
-            ? $"tx {ctx.Unique}: OK {payload} bytes"
-            : $"tx {ctx.Unique}: {Errno.Name(status)}");
 }

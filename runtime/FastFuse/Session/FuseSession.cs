@@ -3,11 +3,14 @@ using FastFuse.Api;
 using FastFuse.Kernel;
 using FastFuse.Mounting;
 using FastFuse.Transport;
+using FastFuse.Transport.DevFuse;
 
 namespace FastFuse.Session;
 
 /// <summary>
-/// One FUSE connection: its mount, its workers, INIT, the unmount epoch and the stats.
+/// One FUSE connection: its mount, its transport, INIT, the unmount epoch and the stats. It is also the handle a
+/// filesystem gets at INIT (<see cref="FuseConnection.Session"/>): connection facts, stats and backing files
+/// live here, and the notifications will.
 /// <code>
 /// using var s = FuseSession.Mount(new MyFs(), "/mnt/x", MountOptions.Parse("fsname=myfs"));
 /// s.Run();                     // until unmounted (or s.Start() and later s.Unmount())
@@ -19,7 +22,7 @@ public sealed unsafe class FuseSession : IDisposable
     private readonly MountHandle? _mount;
     private readonly FuseChannel _mainChannel;
     private readonly BufferPool _pool;
-    private readonly List<Worker> _workers = new();
+    private readonly FuseTransport _transport;
     private readonly Lock _gate = new();
     private readonly ManualResetEventSlim _exited = new(false);
     private readonly ManualResetEventSlim _initialized = new(false);
@@ -28,11 +31,11 @@ public sealed unsafe class FuseSession : IDisposable
     private int _closed;
     private int _destroyed;
     private volatile bool _stop;
-    private volatile bool _spawnPending;
-    private bool _workersLeft;
+    private int _started;
+    private bool _loopsLeft;
     private int _endErrno;
 
-    internal readonly ReplyWriter Replies;
+    internal readonly ReplyGate Gate;
     internal readonly Interrupts Interrupts = new();
     internal readonly NativeBuffer Zeros = new(128 * 1024, zero: true);
 
@@ -58,6 +61,12 @@ public sealed unsafe class FuseSession : IDisposable
     internal int MaxReplyData { get; private set; }
     /// <summary>READ replies from a file descriptor go out by splice (else pread + writev).</summary>
     internal bool SpliceReads => _options.SpliceReads;
+    /// <summary>FUSE_SETXATTR_EXT was negotiated: fuse_setxattr_in is 16 bytes, not 8.</summary>
+    internal bool SetxattrExt { get; private set; }
+    /// <summary>The transport serving this session.</summary>
+    public FuseTransport Transport => _transport;
+    internal SessionOptions Options => _options;
+    internal BufferPool Pool => _pool;
 
     private FuseSession(IRawFileSystem fs, FuseChannel channel, MountHandle? mount, SessionOptions? options)
     {
@@ -67,13 +76,16 @@ public sealed unsafe class FuseSession : IDisposable
         if (_options.MaxWrite < 4096 || _options.MaxWrite > 16u << 20) throw new ArgumentOutOfRangeException(nameof(options), "max_write must be 4 KiB..16 MiB");
         _mount = mount;
         _mainChannel = channel;
-        Replies = new ReplyWriter(this);
+        Gate = new ReplyGate(this);
         Backing = new BackingFiles(this);
+        Connection.Session = this;
         Stats.Attach(Interrupts);
         // Room for in_header + write_in + max_write, rounded to whole pages, and never under the kernel's 8 KiB minimum.
         int size = (int)Math.Max(FuseConstants.MinReadBuffer, (_options.MaxWrite + 4096 + 4095) & ~4095u);
         _pool = new BufferPool(size);
-        MaxReplyData = size - Worker.HeaderSize;
+        MaxReplyData = size - FuseOutHeader.Size;
+        _transport = new DevFuseTransport(this, channel, _pool, _options.Threads, _options.Spin);
+        Stats.Transport = _transport.Name;
     }
 
     /// <summary>Mount <paramref name="fs"/> at <paramref name="mountpoint"/> (DirectMount as root, else fusermount3).
@@ -89,18 +101,12 @@ public sealed unsafe class FuseSession : IDisposable
     public static FuseSession FromChannel(IRawFileSystem fs, FuseChannel channel, SessionOptions? sessionOptions = null) =>
         new(fs, channel, null, sessionOptions);
 
-    /// <summary>Start worker 0 on the session's fd; the others start once INIT is answered.</summary>
+    /// <summary>Start the transport's first loop on the session's fd (it reads INIT); the rest start once INIT is
+    /// answered.</summary>
     public void Start()
     {
-        lock (_gate)
-        {
-            if (_workers.Count > 0) throw new InvalidOperationException("session already started");
-            var w = new Worker(this, _mainChannel, _pool, 0);
-            if (_mainChannel is DevFuseChannel dev && _options.Spin > TimeSpan.Zero) dev.SetSpin(_options.Spin);
-            _workers.Add(w);
-            _running = 1;
-            w.Start("fuse-worker-0");
-        }
+        if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("session already started");
+        _transport.Start();
     }
 
     /// <summary>Serve until the filesystem is unmounted or the connection ends.</summary>
@@ -114,25 +120,17 @@ public sealed unsafe class FuseSession : IDisposable
     public bool Wait(TimeSpan timeout) => _exited.Wait(timeout);
     public void Wait() => _exited.Wait();
 
-    /// <summary>A worker for in-process use (no thread): feed it requests with <see cref="Process"/>.</summary>
-    internal Worker CreateInlineWorker()
-    {
-        var w = new Worker(this, _mainChannel, _pool, _workers.Count);
-        lock (_gate) _workers.Add(w);
-        return w;
-    }
+    /// <summary>A /dev/fuse worker for in-process use (no thread): feed it requests with
+    /// <see cref="DevFuseWorker.Process(ReadOnlySpan{byte})"/>.</summary>
+    internal DevFuseWorker CreateInlineWorker() =>
+        (_transport as DevFuseTransport ?? throw new InvalidOperationException("inline workers need the devfuse transport")).CreateInline();
 
     /// <summary>Dispatch one request held in <paramref name="request"/> on an inline worker (tests, fuzzing).</summary>
-    internal void Process(Worker w, ReadOnlySpan<byte> request)
-    {
-        int n = Math.Min(request.Length, w.RequestCapacity);
-        request[..n].CopyTo(new Span<byte>(w.RequestBuffer, n));
-        w.Process(w.RequestBuffer, n);
-    }
+    internal void Process(DevFuseWorker w, ReadOnlySpan<byte> request) => w.Process(request);
 
     // ---- INIT -------------------------------------------------------------------------------------------
 
-    internal int HandleInit(Worker w, ReadOnlySpan<byte> body)
+    internal int HandleInit(RequestSlot s, ReadOnlySpan<byte> body)
     {
         if (Initialized)
         {
@@ -147,10 +145,10 @@ public sealed unsafe class FuseSession : IDisposable
         if (major > FuseConstants.KernelVersion)
         {
             // Tell the kernel our major; it sends INIT again with it.
-            ref var v = ref w.Payload<FuseInitOut>();
+            ref var v = ref s.Reply<FuseInitOut>();
             v.Major = FuseConstants.KernelVersion;
             v.Minor = FuseConstants.KernelMinorVersion;
-            w.PayloadLength = 8;
+            s.UseFixed(8);
             return Status.Ok;
         }
         if (major < FuseConstants.KernelVersion || minor < 31)
@@ -163,7 +161,7 @@ public sealed unsafe class FuseSession : IDisposable
         if ((flags & (ulong)InitFlags.InitExt) != 0 && body.Length >= 20) flags |= (ulong)MemoryMarshal.Read<uint>(body[16..]) << 32;
         c.Offered = (InitFlags)flags;
         c.Minor = Math.Min(minor, FuseConstants.KernelMinorVersion);
-        c.Want = _options.Want;
+        c.Want = _options.Want | _transport.Wants;
         c.MaxWrite = Math.Min(_options.MaxWrite, (uint)(_pool.BufferSize - 4096));
         FileSystem.Init(c);
         if (c.Want.HasFlag(InitFlags.Passthrough)) c.Want &= ~InitFlags.WritebackCache;
@@ -176,7 +174,8 @@ public sealed unsafe class FuseSession : IDisposable
         c.MaxPages = (ushort)Math.Min(Math.Max((maxWrite + 4095) / 4096, 1u), 65535u);
         c.MaxReadahead = Math.Min(c.MaxReadahead, maxWrite);
 
-        ref var o = ref w.Payload<FuseInitOut>();
+        SetxattrExt = c.Has(InitFlags.SetxattrExt);
+        ref var o = ref s.Reply<FuseInitOut>();
         o.Major = FuseConstants.KernelVersion;
         o.Minor = c.Minor;
         o.MaxReadahead = c.MaxReadahead;
@@ -190,33 +189,19 @@ public sealed unsafe class FuseSession : IDisposable
         o.MaxStackDepth = c.Has(InitFlags.Passthrough) ? c.MaxStackDepth : 0;
         Stats.Connection = c;
         _initialized.Set();
-        _spawnPending = _workers.Count == 1 && _options.Threads > 1 && _mainChannel is DevFuseChannel;
+        _initReplyPending = true;
         if (Log.DebugEnabled) Log.Debug("init: " + c.ToString());
         return Status.Ok;
     }
 
-    /// <summary>Called by the dispatcher after the INIT reply is written: now the other workers may start.</summary>
+    private volatile bool _initReplyPending;
+
+    /// <summary>Called by the dispatcher after the INIT reply is written: now the transport may start the rest.</summary>
     internal void OnInitReplied()
     {
-        if (!_spawnPending) return;
-        _spawnPending = false;
-        lock (_gate)
-        {
-            for (int i = 1; i < _options.Threads; i++)
-            {
-                DevFuseChannel ch;
-                try { ch = DevFuseChannel.Clone(_mainChannel.Fd); }
-                catch (IOException e)
-                {
-                    Log.Warn($"could not clone /dev/fuse for worker {i} ({e.Message}); running with {i} worker(s)");
-                    break;
-                }
-                var w = new Worker(this, ch, _pool, i);
-                _workers.Add(w);
-                Interlocked.Increment(ref _running);
-                w.Start($"fuse-worker-{i}");
-            }
-        }
+        if (!_initReplyPending) return;
+        _initReplyPending = false;
+        _transport.OnInitReplied();
     }
 
     internal void OnDestroy() => CallDestroy();
@@ -233,7 +218,7 @@ public sealed unsafe class FuseSession : IDisposable
     /// <summary>Advance the epoch: replies to requests read before now are dropped instead of written.</summary>
     internal void AdvanceEpoch() => Interlocked.Increment(ref _epoch);
 
-    internal void OnConnectionGone(Worker w, int errno)
+    internal void OnConnectionGone(int errno)
     {
         if (Interlocked.CompareExchange(ref _endErrno, errno, 0) == 0)
         {
@@ -243,9 +228,14 @@ public sealed unsafe class FuseSession : IDisposable
             if (errno == Errno.ECONNABORTED && Log.DebugEnabled) Log.Debug($"connection to {_mount?.Mountpoint ?? "the kernel"} was aborted");
         }
         _stop = true;
+        _transport.OnStopping();
     }
 
-    internal void OnWorkerExit(Worker w)
+    /// <summary>A transport loop thread is about to start (counted before it runs).</summary>
+    internal void OnLoopStarted() => Interlocked.Increment(ref _running);
+
+    /// <summary>A transport loop thread ends; the last one closes the session.</summary>
+    internal void OnLoopExit()
     {
         if (Interlocked.Decrement(ref _running) == 0)
         {
@@ -284,13 +274,14 @@ public sealed unsafe class FuseSession : IDisposable
                 {
                     AdvanceEpoch();
                     _stop = true;
+                    _transport.OnStopping();
                     _exited.Wait(_options.UnmountTimeout);
                 }
                 else
                 {
                     Log.Warn("workers did not stop within the unmount timeout and the connection could not be aborted; " +
                              "they go on serving until the last file on the mount is closed");
-                    _workersLeft = true;
+                    _loopsLeft = true;
                     Volatile.Write(ref _closed, 1);
                     return;
                 }
@@ -298,19 +289,13 @@ public sealed unsafe class FuseSession : IDisposable
         }
         Volatile.Write(ref _closed, 1);
         AdvanceEpoch();
+        _stop = true;
+        _transport.OnStopping();
         lock (_gate)
         {
-            foreach (var w in _workers)
-            {
-                if (!w.Join(_options.UnmountTimeout))
-                {
-                    _workersLeft = true; // still blocked: leave its memory and fd rather than free them under it
-                    continue;
-                }
-                if (w.Channel != _mainChannel) w.Channel.Dispose();
-                w.Dispose();
-            }
-            _workers.Clear();
+            // A loop still blocked keeps its memory and fd rather than have them freed under it.
+            if (!_transport.Join(_options.UnmountTimeout)) _loopsLeft = true;
+            _transport.Dispose();
         }
     }
 
@@ -319,7 +304,7 @@ public sealed unsafe class FuseSession : IDisposable
         if (_mount is not null && !_mount.Unmounted) Unmount(lazy: true);
         else Shutdown();
         if (_running == 0) CallDestroy();
-        if (!_workersLeft) _mainChannel.Dispose();   // a worker still reads it: closing could hand its number to another file
+        if (!_loopsLeft) _mainChannel.Dispose();   // a loop still reads it: closing could hand its number to another file
         if (_pool.Outstanding == 0) _pool.Dispose();
         Zeros.Dispose();
         _exited.Dispose();

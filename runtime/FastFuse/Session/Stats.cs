@@ -8,11 +8,30 @@ using FastFuse.Kernel;
 namespace FastFuse.Session;
 
 /// <summary>
-/// Counters for one worker: written by that worker only, so no atomics on the hot path; read (racily, which is
-/// fine for counters) when <see cref="Stats"/> sums the workers.
+/// System calls one transport loop made (reads, writes, io_uring_enter…): written by that loop's thread only,
+/// read racily for reports. Divided by the requests served they give the syscalls per request.
 /// </summary>
-internal sealed class WorkerStats
+public sealed class SyscallCounters
 {
+    public long Read, Write, Writev, Splice, Pread, Poll, Enter;
+
+    public long Total => Read + Write + Writev + Splice + Pread + Poll + Enter;
+
+    internal void Add(SyscallCounters o)
+    {
+        Read += o.Read; Write += o.Write; Writev += o.Writev; Splice += o.Splice; Pread += o.Pread; Poll += o.Poll; Enter += o.Enter;
+    }
+}
+
+/// <summary>
+/// Counters for one transport loop (a /dev/fuse worker, a fuse-uring queue): written by that loop only, so no
+/// atomics on the hot path; read (racily, which is fine for counters) when <see cref="Stats"/> sums them.
+/// </summary>
+internal sealed class WorkerStats(string label)
+{
+    public readonly string Label = label;
+    public readonly SyscallCounters Syscalls = new();
+
     public const int Opcodes = 64;          // opcodes 0..63; CUSE_INIT and unknown ones land in slot 0
     public const int Buckets = 160;         // 4 sub-buckets per power of two of nanoseconds, up to 2^40 ns
 
@@ -85,6 +104,11 @@ public sealed class Stats
     public long SpliceFallbacks;
     /// <summary>Forgets received (FORGET plus each entry of BATCH_FORGET).</summary>
     public long Forgets;
+    /// <summary>Deferred replies written from other threads (one write or ring hand-over each).</summary>
+    public long DeferredWrites;
+
+    /// <summary>The transport serving the session ("devfuse", "fuse-uring"…), set when it starts.</summary>
+    public string Transport { get; internal set; } = "";
     private long _pendingInFlight;
 
     /// <summary>INIT's outcome: the negotiated protocol, flags and limits (null before INIT).</summary>
@@ -100,9 +124,9 @@ public sealed class Stats
     internal void PendingStarted() => Interlocked.Increment(ref _pendingInFlight);
     internal void PendingFinished() => Interlocked.Decrement(ref _pendingInFlight);
 
-    internal WorkerStats NewWorker()
+    internal WorkerStats NewWorker(string label)
     {
-        var w = new WorkerStats();
+        var w = new WorkerStats(label);
         lock (_gate) _workers.Add(w);
         return w;
     }
@@ -111,6 +135,26 @@ public sealed class Stats
     public long CountOf(Opcode op) => Sum(w => w.Count[WorkerStats.Slot(op)]);
     public long ErrorsOf(Opcode op) => Sum(w => w.Errors[WorkerStats.Slot(op)]);
     public long TotalRequests => Sum(w => w.Count.Sum());
+
+    /// <summary>Requests served by each loop, by its label ("worker 0", "queue 1"…).</summary>
+    public IReadOnlyList<(string Loop, long Requests)> RequestsPerLoop
+    {
+        get
+        {
+            lock (_gate) return _workers.Select(w => (w.Label, w.Count.Sum())).ToList();
+        }
+    }
+
+    /// <summary>System calls made by every loop of the session, summed.</summary>
+    public SyscallCounters Syscalls
+    {
+        get
+        {
+            var total = new SyscallCounters();
+            lock (_gate) foreach (var w in _workers) total.Add(w.Syscalls);
+            return total;
+        }
+    }
 
     /// <summary>Latency percentile (0..100) in nanoseconds for an opcode, from the histogram (±12%).</summary>
     public long LatencyPercentileNs(Opcode op, double percentile)
@@ -151,6 +195,7 @@ public sealed class Stats
     {
         var sb = new StringBuilder();
         if (Connection is { } c) sb.Append("init: ").Append(c.ToString()).Append('\n');
+        if (Transport.Length > 0) sb.Append("transport: ").Append(Transport).Append('\n');
         sb.Append($"{"opcode",-16} {"count",10} {"errors",8} {"p50",10} {"p90",10} {"p99",10} {"max<",10}\n");
         for (int op = 0; op < WorkerStats.Opcodes; op++)
         {
@@ -166,6 +211,13 @@ public sealed class Stats
                   $"enosys={Unimplemented} interrupts={InterruptsReceived} forgets={Forgets} pending={PendingInFlight}\n");
         if (SplicedReplies + SpliceFallbacks > 0)
             sb.Append($"splice: spliced={SplicedReplies} fallbacks={SpliceFallbacks}\n");
+        sb.Append("loops:");
+        foreach (var (loop, n) in RequestsPerLoop) sb.Append($" {loop.Replace(' ', '-')}={n}");
+        sb.Append('\n');
+        var sc = Syscalls;
+        long total = TotalRequests;
+        sb.Append($"syscalls: read={sc.Read} write={sc.Write} writev={sc.Writev} splice={sc.Splice} pread={sc.Pread} poll={sc.Poll} " +
+                  $"io_uring_enter={sc.Enter} deferred={DeferredWrites} per-request={(total == 0 ? 0 : (double)sc.Total / total):F2}\n");
         return sb.ToString();
     }
 

@@ -1,3 +1,4 @@
+using FastFuse.Transport.DevFuse;
 using System.Buffers.Binary;
 using System.Text;
 using FastFuse.Filesystems;
@@ -52,7 +53,7 @@ internal sealed class InProcessSession : IDisposable
 {
     private readonly CaptureChannel _channel = new();
     private readonly FuseSession _session;
-    private readonly Worker _worker;
+    private readonly DevFuseWorker _worker;
 
     public InProcessSession(FastFuse.Api.IRawFileSystem fs)
     {

@@ -1,4 +1,4 @@
-using FastFuse.Transport;
+using FastFuse.Transport.DevFuse;
 
 namespace FastFuse.Tests.Infrastructure;
 

@@ -491,7 +491,7 @@ public class AbiLayoutTests
 
         """;
 
-    private List<string> CompileAndRun(string source)
+    internal static List<string> CompileAndRun(string source)
     {
         string dir = Path.Combine(Path.GetTempPath(), "fastfuse-abi-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);

@@ -1,3 +1,4 @@
+using FastFuse.Transport.DevFuse;
 using System.Buffers.Binary;
 using System.Text;
 using FastFuse.Api;
@@ -124,7 +125,7 @@ internal sealed class Harness : IDisposable
 {
     public readonly CaptureChannel Channel = new();
     public readonly FuseSession Session;
-    public readonly Worker Worker;
+    public readonly DevFuseWorker Worker;
     public readonly IRawFileSystem Fs;
 
     public Harness(IRawFileSystem fs, SessionOptions? options = null)

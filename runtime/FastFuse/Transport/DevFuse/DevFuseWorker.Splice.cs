@@ -1,14 +1,14 @@
-using FastFuse.Api;
 using FastFuse.Interop;
 using FastFuse.Kernel;
+using FastFuse.Session;
 
-namespace FastFuse.Session;
+namespace FastFuse.Transport.DevFuse;
 
 // READ replies whose data comes from a file descriptor (loopback): file → pipe → /dev/fuse with splice, the
 // reply header written into the pipe first. One pipe per worker, made on first use and reused. Where splice
 // cannot be used (no kernel channel, pipe too small, a short splice), the data is read with pread into the
 // pinned reply buffer and goes out by writev; both paths are counted in Stats.
-public sealed unsafe partial class Worker
+public sealed unsafe partial class DevFuseWorker
 {
     private const uint SPLICE_F_MOVE = 1;
     private const uint SPLICE_F_NONBLOCK = 2;
@@ -17,28 +17,12 @@ public sealed unsafe partial class Worker
     private int _pipeSize;
     private bool _pipeFailed;
 
-    internal int FileFd = -1;
-    private long _fileOffset;
-    private int _fileLength;
-
-    internal void UseFile(int fd, long offset, int length)
+    private void SendFile(RequestSlot s)
     {
-        FileFd = fd;
-        _fileOffset = offset;
-        _fileLength = length;
-    }
-
-    private void SendFileReply(in RequestContext ctx)
-    {
-        if (ctx.Epoch != Session.Epoch)
-        {
-            Interlocked.Increment(ref Session.Stats.DroppedStale);
-            return;
-        }
         // A pipe holds pipeSize/4096 buffers: the header takes one, and the file data one per page it touches.
-        int slots = 1 + (int)(((_fileOffset & 4095) + _fileLength + 4095) / 4096);
-        if (Channel.Fd >= 0 && Session.SpliceReads && EnsurePipe(slots) && TrySplice(in ctx)) return;
-        SendFileByPread(in ctx);
+        int slots = 1 + (int)(((s.FileOffset & 4095) + s.BodyLength + 4095) / 4096);
+        if (Channel.Fd >= 0 && Session.SpliceReads && EnsurePipe(slots) && TrySplice(s)) return;
+        SendFileByPread(s);
     }
 
     private bool EnsurePipe(int slotsNeeded)
@@ -63,57 +47,57 @@ public sealed unsafe partial class Worker
         return slotsNeeded <= _pipeSize / 4096;
     }
 
-    private bool TrySplice(in RequestContext ctx)
+    private bool TrySplice(RequestSlot s)
     {
-        // The header claims the full length; a short splice (end of file, or a file that shrank) is repaired
-        // below by draining the pipe and sending what was read with a correct header.
-        var header = (FuseOutHeader*)ReplyBody - 1;   // the 16 bytes before the body are the header slot
-        header->Len = (uint)(HeaderSize + _fileLength);
-        header->Error = 0;
-        header->Unique = ctx.Unique;
-        if (Libc.Write(_pipeWrite, header, HeaderSize) != HeaderSize)
+        // The header (already filled) claims the full length; a short splice (end of file, or a file that shrank)
+        // is repaired below by draining the pipe and sending what was read with a correct header.
+        var counters = s.Stats.Syscalls;
+        counters.Write++;
+        if (Libc.Write(_pipeWrite, s.Out, FuseOutHeader.Size) != FuseOutHeader.Size)
         {
-            DrainPipe(0);
+            DrainPipe(s, 0);
             return false;
         }
-        long off = _fileOffset;
+        long off = s.FileOffset;
+        int length = s.BodyLength;
         int moved = 0;
-        while (moved < _fileLength)
+        while (moved < length)
         {
             // Non-blocking on the pipe side: if the pipe is unexpectedly full this returns EAGAIN (handled as a short
             // splice below) instead of waiting for a reader that is this very thread.
-            nint n = Libc.Splice(FileFd, &off, _pipeWrite, null, (nuint)(_fileLength - moved), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+            counters.Splice++;
+            nint n = Libc.Splice(s.FileFd, &off, _pipeWrite, null, (nuint)(length - moved), SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
             if (n <= 0) break;
             moved += (int)n;
         }
-        if (moved != _fileLength)
+        if (moved != length)
         {
-            // Take back what is in the pipe: header + moved bytes, the data lands in the reply body.
-            DrainPipe(HeaderSize + moved);
+            // Take back what is in the pipe: header + moved bytes; the data lands in the reply body.
+            DrainPipe(s, FuseOutHeader.Size + moved);
             Interlocked.Increment(ref Session.Stats.SpliceFallbacks);
-            PayloadLength = moved;
-            SendBuffered(in ctx);
+            SendBuffered(s, moved);
             return true;
         }
-        nint w = Libc.Splice(_pipeRead, null, Channel.Fd, null, (nuint)(HeaderSize + _fileLength), SPLICE_F_MOVE);
+        counters.Splice++;
+        nint w = Libc.Splice(_pipeRead, null, Channel.Fd, null, (nuint)(FuseOutHeader.Size + length), SPLICE_F_MOVE);
         if (w < 0)
         {
             int e = Libc.Errno;
-            DrainPipe(-1);
-            Session.Replies.Classify(e, ctx.Opcode, ctx.Unique);
+            DrainPipe(s, -1);
+            Session.Gate.Failed(e, s.Opcode, s.Unique);
             return true;
         }
-        if (w != HeaderSize + _fileLength) DrainPipe(-1);
+        if (w != FuseOutHeader.Size + length) DrainPipe(s, -1);
         Interlocked.Increment(ref Session.Stats.SplicedReplies);
         return true;
     }
 
     /// <summary>Empty the pipe. With <paramref name="expect"/> ≥ 0 the bytes are read into the reply buffer
     /// (header slot first), so a short splice can still be answered; with -1 they are thrown away.</summary>
-    private void DrainPipe(int expect)
+    private void DrainPipe(RequestSlot s, int expect)
     {
-        byte* dst = ReplyBody - HeaderSize;
-        int cap = ReplyCapacity + HeaderSize;
+        byte* dst = (byte*)s.Out;
+        int cap = s.DataCapacity + FuseOutHeader.Size;
         int total = 0;
         Libc.Fcntl(_pipeRead, Libc.F_SETFL, Libc.O_NONBLOCK);
         while (true)
@@ -125,36 +109,51 @@ public sealed unsafe partial class Worker
         Libc.Fcntl(_pipeRead, Libc.F_SETFL, 0);
     }
 
-    private void SendFileByPread(in RequestContext ctx)
+    private void SendFileByPread(RequestSlot s)
     {
         Interlocked.Increment(ref Session.Stats.SpliceFallbacks);
-        int got = 0;
-        while (got < _fileLength)
+        int got = FileToBuffer(s.FileFd, s.FileOffset, s.Data, s.BodyLength, out int errno);
+        s.Stats.Syscalls.Pread++;
+        if (got < 0)
         {
-            nint n = Libc.Pread(FileFd, ReplyBody + got, (nuint)(_fileLength - got), _fileOffset + got);
+            s.Body = ReplyBody.None;
+            s.Status = errno;
+            Send(s);
+            return;
+        }
+        SendBuffered(s, got);
+    }
+
+    /// <summary>Send <paramref name="length"/> bytes already in the data area (the pread or drain fallback).</summary>
+    private void SendBuffered(RequestSlot s, int length)
+    {
+        s.Body = ReplyBody.Inline;
+        s.BodyPtr = s.Data;
+        s.BodyLength = length;
+        Send(s);
+    }
+
+    /// <summary>pread up to <paramref name="length"/> bytes; returns the count read (short at end of file) or -1
+    /// with <paramref name="errno"/> when nothing could be read.</summary>
+    internal static int FileToBuffer(int fd, long offset, byte* dst, int length, out int errno)
+    {
+        errno = 0;
+        int got = 0;
+        while (got < length)
+        {
+            // Safe: dst holds at least length bytes of the slot's pinned data area.
+            nint n = Libc.Pread(fd, dst + got, (nuint)(length - got), offset + got);
             if (n < 0 && Libc.Errno == Errno.EINTR) continue;
             if (n < 0)
             {
-                if (got == 0)
-                {
-                    FileFd = -1;
-                    SendReply(in ctx, Libc.Errno);
-                    return;
-                }
-                break;
+                if (got > 0) break;
+                errno = Libc.Errno;
+                return -1;
             }
             if (n == 0) break;
             got += (int)n;
         }
-        PayloadLength = got;
-        SendBuffered(in ctx);
-    }
-
-    private void SendBuffered(in RequestContext ctx)
-    {
-        FileFd = -1;
-        SegmentCount = 0;
-        SendReply(in ctx, 0);
+        return got;
     }
 
     private void ClosePipe()

@@ -1,7 +1,8 @@
 using FastFuse.Interop;
 using FastFuse.Kernel;
+using FastFuse.Session;
 
-namespace FastFuse.Transport;
+namespace FastFuse.Transport.DevFuse;
 
 /// <summary>
 /// /dev/fuse with read(2) and writev(2). Each worker has its own: the session's fd, or a clone made with
@@ -19,6 +20,9 @@ public sealed unsafe class DevFuseChannel : FuseChannel
     }
 
     public override int Fd => _fd;
+
+    /// <summary>Where this channel counts its read and poll calls (the owning worker's counters).</summary>
+    internal SyscallCounters? Counters { get; set; }
 
     /// <summary>Open /dev/fuse for a new connection.</summary>
     public static int OpenDevice()
@@ -65,6 +69,7 @@ public sealed unsafe class DevFuseChannel : FuseChannel
         {
             // Safe: buffer is a pinned native buffer of at least capacity bytes owned by the calling worker.
             nint n = Libc.Read(_fd, buffer, (nuint)capacity);
+            if (Counters is { } c) c.Read++;
             if (n >= 0) return (int)n;
             int e = Libc.Errno;
             if (e == Errno.EINTR) continue;
@@ -79,6 +84,7 @@ public sealed unsafe class DevFuseChannel : FuseChannel
         {
             // Safe: buffer is a pinned native buffer of at least capacity bytes owned by the calling worker.
             nint n = Libc.Read(_fd, buffer, (nuint)capacity);
+            if (Counters is { } c) c.Read++;
             if (n >= 0) return (int)n;
             int e = Libc.Errno;
             if (e == Errno.EINTR) continue;
@@ -97,6 +103,7 @@ public sealed unsafe class DevFuseChannel : FuseChannel
             // Safe: p lives on this stack frame for the call. A dead connection wakes poll with POLLERR; the
             // read that follows returns ENODEV.
             Libc.Poll(&p, 1, -1);
+            if (Counters is { } pc) pc.Poll++;
             deadline = 0;
         }
     }

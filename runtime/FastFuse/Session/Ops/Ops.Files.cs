@@ -1,0 +1,132 @@
+using System.Text;
+using FastFuse.Api;
+using FastFuse.Kernel;
+using FastFuse.Transport;
+
+namespace FastFuse.Session;
+
+// Open files: OPEN, READ, WRITE, RELEASE, FLUSH, FSYNC, FALLOCATE, LSEEK, COPY_FILE_RANGE, BMAP, POLL, locks, SYNCFS.
+internal static unsafe partial class Ops
+{
+    internal static void AddFiles(OpRow[] t)
+    {
+        Set(t, Opcode.Open, sizeof(FuseOpenIn), 0, ReplyKind.Fixed, sizeof(FuseOpenOut), 0, &Open);
+        Set(t, Opcode.Read, sizeof(FuseReadIn), 0, ReplyKind.Data, 0, 0, &Read, &FormatIo);
+        Set(t, Opcode.Write, sizeof(FuseWriteIn), 0, ReplyKind.Fixed, sizeof(FuseWriteOut), 0, &Write, &FormatIo);
+        Set(t, Opcode.Release, sizeof(FuseReleaseIn), 0, ReplyKind.Status, 0, 0, &Release);
+        Set(t, Opcode.Flush, sizeof(FuseFlushIn), 0, ReplyKind.Status, 0, 0, &Flush);
+        Set(t, Opcode.Fsync, sizeof(FuseFsyncIn), 0, ReplyKind.Status, 0, 0, &Fsync);
+        Set(t, Opcode.Fallocate, sizeof(FuseFallocateIn), 0, ReplyKind.Status, 0, 0, &Fallocate);
+        Set(t, Opcode.Lseek, sizeof(FuseLseekIn), 0, ReplyKind.Fixed, sizeof(FuseLseekOut), 0, &Lseek);
+        Set(t, Opcode.CopyFileRange, sizeof(FuseCopyFileRangeIn), 0, ReplyKind.Fixed, sizeof(FuseWriteOut), 0, &CopyFileRange);
+        Set(t, Opcode.Bmap, sizeof(FuseBmapIn), 0, ReplyKind.Fixed, sizeof(FuseBmapOut), 0, &Bmap);
+        Set(t, Opcode.Poll, sizeof(FusePollIn), 0, ReplyKind.Fixed, sizeof(FusePollOut), 0, &Poll);
+        Set(t, Opcode.Getlk, sizeof(FuseLkIn), 0, ReplyKind.Fixed, sizeof(FuseLkOut), 0, &Getlk);
+        Set(t, Opcode.Setlk, sizeof(FuseLkIn), 0, ReplyKind.Status, 0, 0, &Setlk);
+        Set(t, Opcode.Setlkw, sizeof(FuseLkIn), 0, ReplyKind.Status, 0, 0, &Setlkw);
+        Set(t, Opcode.Syncfs, sizeof(FuseSyncfsIn), 0, ReplyKind.Status, 0, 0, &Syncfs);
+        // IOCTL, SETUPMAPPING, REMOVEMAPPING, TMPFILE, STATX, COPY_FILE_RANGE_64: rows without a handler, answered
+        // ENOSYS (the kernel falls back: STATX to GETATTR, COPY_FILE_RANGE_64 to COPY_FILE_RANGE).
+    }
+
+    private static int Open(RequestSlot s, in RequestContext ctx) =>
+        Fs(s).Open(in ctx, ctx.NodeId, (int)s.In<FuseOpenIn>().Flags, ref s.Reply<FuseOpenOut>());
+
+    private static int Read(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseReadIn>();
+        if (a.Offset > long.MaxValue) return Errno.EINVAL;
+        var data = s.NewDataReply((int)Math.Min(a.Size, int.MaxValue));
+        int r = Fs(s).Read(in ctx, ctx.NodeId, a.Fh, (long)a.Offset, data.Limit, ref data);
+        if (data.Sent) return 0;
+        if (r == 0) s.UseDataReply(ref data);
+        return r;
+    }
+
+    private static int Write(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseWriteIn>();
+        if (a.Size > (uint)s.PayloadLength) return ProtocolError(s);
+        if (a.Offset > long.MaxValue) return Errno.EFBIG;
+        var data = new ReadOnlySpan<byte>(s.Payload, (int)a.Size);
+        int r = Fs(s).Write(in ctx, ctx.NodeId, a.Fh, (long)a.Offset, data, a.WriteFlags, (int)a.Flags, out uint written);
+        if (r == 0) s.Reply<FuseWriteOut>().Size = written;
+        return r;
+    }
+
+    private static int Release(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseReleaseIn>();
+        return Fs(s).Release(in ctx, ctx.NodeId, a.Fh, (int)a.Flags, a.ReleaseFlags, a.LockOwner);
+    }
+
+    private static int Flush(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseFlushIn>();
+        return Fs(s).Flush(in ctx, ctx.NodeId, a.Fh, a.LockOwner);
+    }
+
+    private static int Fsync(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseFsyncIn>();
+        return Fs(s).Fsync(in ctx, ctx.NodeId, a.Fh, (a.FsyncFlags & (uint)FsyncFlags.Fdatasync) != 0);
+    }
+
+    private static int Fallocate(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseFallocateIn>();
+        if (a.Offset > long.MaxValue || a.Length > long.MaxValue) return Errno.EFBIG;
+        return Fs(s).Fallocate(in ctx, ctx.NodeId, a.Fh, (long)a.Offset, (long)a.Length, (int)a.Mode);
+    }
+
+    private static int Lseek(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseLseekIn>();
+        if (a.Offset > long.MaxValue) return Errno.EINVAL;
+        int r = Fs(s).Lseek(in ctx, ctx.NodeId, a.Fh, (long)a.Offset, (int)a.Whence, out long result);
+        if (r == 0) s.Reply<FuseLseekOut>().Offset = (ulong)result;
+        return r;
+    }
+
+    private static int CopyFileRange(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseCopyFileRangeIn>();
+        if (a.OffIn > long.MaxValue || a.OffOut > long.MaxValue) return Errno.EINVAL;
+        int r = Fs(s).CopyFileRange(in ctx, ctx.NodeId, a.FhIn, (long)a.OffIn, a.NodeidOut, a.FhOut, (long)a.OffOut, a.Len, a.Flags, out ulong copied);
+        if (r == 0) s.Reply<FuseWriteOut>().Size = (uint)Math.Min(copied, uint.MaxValue);
+        return r;
+    }
+
+    private static int Bmap(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseBmapIn>();
+        ulong block = a.Block;
+        int r = Fs(s).Bmap(in ctx, ctx.NodeId, a.Blocksize, ref block);
+        if (r == 0) s.Reply<FuseBmapOut>().Block = block;
+        return r;
+    }
+
+    private static int Poll(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FusePollIn>();
+        return Fs(s).Poll(in ctx, ctx.NodeId, a.Fh, a.Kh, a.Flags, a.Events, ref s.Reply<FusePollOut>());
+    }
+
+    private static int Getlk(RequestSlot s, in RequestContext ctx) =>
+        Fs(s).Getlk(in ctx, ctx.NodeId, in s.In<FuseLkIn>(), ref s.Reply<FuseLkOut>());
+
+    private static int Setlk(RequestSlot s, in RequestContext ctx) =>
+        Fs(s).Setlk(in ctx, ctx.NodeId, in s.In<FuseLkIn>(), wait: false);
+
+    private static int Setlkw(RequestSlot s, in RequestContext ctx) =>
+        Fs(s).Setlk(in ctx, ctx.NodeId, in s.In<FuseLkIn>(), wait: true);
+
+    private static int Syncfs(RequestSlot s, in RequestContext ctx) => Fs(s).Syncfs(in ctx, ctx.NodeId);
+
+    /// <summary>Debug log of READ and WRITE: handle, offset, size (the first 24 bytes of both structs).</summary>
+    private static void FormatIo(RequestSlot s, StringBuilder sb)
+    {
+        ref readonly var a = ref s.In<FuseReadIn>();
+        sb.Append(" fh=").Append(a.Fh).Append(" off=").Append(a.Offset).Append(" size=").Append(a.Size);
+    }
+}
