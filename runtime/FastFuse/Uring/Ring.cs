@@ -161,23 +161,34 @@ public sealed unsafe class Ring : IDisposable
     /// <summary>
     /// Submit every SQE handed out and, with <paramref name="waitFor"/> &gt; 0, wait until that many completions are
     /// ready. Returns the number of SQEs the kernel consumed, or -errno: EAGAIN/EBUSY mean the kernel is short of
-    /// resources or the CQ has overflowed: reap completions and submit again. EINTR is retried here.
+    /// resources or the CQ has overflowed: reap completions and submit again. A signal cuts a wait short (the
+    /// kernel then reports only what it submitted, or EINTR): the wait is resumed here until the completions are
+    /// there, so callers never see EINTR.
     /// </summary>
     public int Submit(uint waitFor = 0)
     {
         // Release: SQE contents are written before the kernel can see the new tail.
         Volatile.Write(ref *_sqTail, _sqeTail);
+        int submitted = 0;
+        bool flushOverflow = CqOverflowPending;
         while (true)
         {
             uint toSubmit = _sqeTail - Volatile.Read(ref *_sqHead);
-            uint flags = waitFor > 0 || CqOverflowPending ? IoUring.EnterGetEvents : 0;
-            if (toSubmit == 0 && flags == 0) return 0;
-            int r = UringSys.Enter(_fd, toSubmit, waitFor, flags);
+            uint wait = CqReady >= waitFor ? 0 : waitFor;
+            // GETEVENTS also moves completions the kernel held back (CQ overflow) into the ring, once per call.
+            uint flags = wait > 0 || flushOverflow ? IoUring.EnterGetEvents : 0;
+            flushOverflow = false;
+            if (toSubmit == 0 && flags == 0) return submitted;
+            int r = UringSys.Enter(_fd, toSubmit, wait, flags);
             Enters++;
-            if (r != -Errno.EINTR) return r;
-            Interrupted++;
-            // Interrupted while waiting: done if what we waited for has arrived meanwhile.
-            if (toSubmit == 0 && CqReady >= waitFor) return 0;
+            if (r == -Errno.EINTR)
+            {
+                Interrupted++;
+                continue;
+            }
+            if (r < 0) return submitted > 0 ? submitted : r;
+            submitted += r;
+            if (_sqeTail == Volatile.Read(ref *_sqHead) && CqReady >= waitFor) return submitted;
         }
     }
 

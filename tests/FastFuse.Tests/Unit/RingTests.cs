@@ -10,7 +10,8 @@ namespace FastFuse.Tests.Unit;
 /// overflow without losing a completion, EBUSY/EAGAIN back-pressure, EINTR while waiting, and the ABI of the
 /// structs against &lt;linux/io_uring.h&gt; compiled with gcc.
 /// </summary>
-public sealed unsafe class RingTests
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed unsafe partial class RingTests
 {
     private static Ring NewRing(uint entries, uint cq = 0, uint flags = 0)
     {
@@ -200,10 +201,10 @@ public sealed unsafe class RingTests
               O(io_uring_params, features); O(io_uring_params, wq_fd); O(io_uring_params, sq_off); O(io_uring_params, cq_off);
               O(io_sqring_offsets, head); O(io_sqring_offsets, tail); O(io_sqring_offsets, ring_mask);
               O(io_sqring_offsets, ring_entries); O(io_sqring_offsets, flags); O(io_sqring_offsets, dropped);
-              O(io_sqring_offsets, array); O(io_sqring_offsets, user_addr);
+              O(io_sqring_offsets, array);
               O(io_cqring_offsets, head); O(io_cqring_offsets, tail); O(io_cqring_offsets, ring_mask);
               O(io_cqring_offsets, ring_entries); O(io_cqring_offsets, overflow); O(io_cqring_offsets, cqes);
-              O(io_cqring_offsets, flags); O(io_cqring_offsets, user_addr);
+              O(io_cqring_offsets, flags);
               printf("IORING_OP_URING_CMD=%d\nIORING_OP_READ=%d\nIORING_OP_WRITEV=%d\nIORING_OP_POLL_ADD=%d\n",
                      IORING_OP_URING_CMD, IORING_OP_READ, IORING_OP_WRITEV, IORING_OP_POLL_ADD);
               printf("IORING_SETUP_SQE128=%u\nIORING_SETUP_CQSIZE=%u\nIORING_SETUP_SINGLE_ISSUER=%u\nIORING_SETUP_DEFER_TASKRUN=%u\n",
@@ -235,10 +236,8 @@ public sealed unsafe class RingTests
             ["io_uring_params.cq_off"] = Off<IoUringParams>(nameof(IoUringParams.CqOff)),
             ["io_sqring_offsets.head"] = 0, ["io_sqring_offsets.tail"] = 4, ["io_sqring_offsets.ring_mask"] = 8, ["io_sqring_offsets.ring_entries"] = 12,
             ["io_sqring_offsets.flags"] = 16, ["io_sqring_offsets.dropped"] = 20, ["io_sqring_offsets.array"] = 24,
-            ["io_sqring_offsets.user_addr"] = Off<IoSqringOffsets>(nameof(IoSqringOffsets.UserAddr)),
             ["io_cqring_offsets.head"] = 0, ["io_cqring_offsets.tail"] = 4, ["io_cqring_offsets.ring_mask"] = 8, ["io_cqring_offsets.ring_entries"] = 12,
             ["io_cqring_offsets.overflow"] = 16, ["io_cqring_offsets.cqes"] = 20, ["io_cqring_offsets.flags"] = 24,
-            ["io_cqring_offsets.user_addr"] = Off<IoCqringOffsets>(nameof(IoCqringOffsets.UserAddr)),
             ["IORING_OP_URING_CMD"] = IoUring.OpUringCmd, ["IORING_OP_READ"] = IoUring.OpRead, ["IORING_OP_WRITEV"] = IoUring.OpWritev,
             ["IORING_OP_POLL_ADD"] = IoUring.OpPollAdd,
             ["IORING_SETUP_SQE128"] = IoUring.SetupSqe128, ["IORING_SETUP_CQSIZE"] = IoUring.SetupCqSize,
