@@ -86,6 +86,8 @@ public static class Program
             var so = new SessionOptions();
             if (cli.Threads is { } t) so.Threads = t;
             so.SpliceReads = !cli.Mount.NoSpliceRead;
+            so.Transport = cli.Mount.Transport;
+            if (cli.Mount.UringDepth is { } depth) so.UringDepth = depth;
             if (cli.SpinMicroseconds is { } us) so.Spin = TimeSpan.FromMicroseconds(us);
             session = FuseSession.Mount(fs, cli.Mountpoint!, cli.Mount, so);
         }

@@ -38,6 +38,10 @@ public sealed class MountOptions
     public bool Passthrough { get; set; }
     /// <summary>Send READ data from file descriptors by pread + writev instead of splice (for comparison).</summary>
     public bool NoSpliceRead { get; set; }
+    /// <summary>How requests reach the daemon (-o transport=devfuse|fuse-uring).</summary>
+    public Session.TransportKind Transport { get; set; } = Session.TransportKind.DevFuse;
+    /// <summary>fuse-uring ring entries per CPU queue (-o uring_depth=N).</summary>
+    public int? UringDepth { get; set; }
     /// <summary>Force the fusermount3 path even as root.</summary>
     public bool UseFusermount { get; set; }
     /// <summary>Unmount lazily (MNT_DETACH / fusermount3 -z).</summary>
@@ -80,6 +84,8 @@ public sealed class MountOptions
                 case "direct_io": Flag(key, value); DirectIo = true; break;
                 case "passthrough": Flag(key, value); Passthrough = true; break;
                 case "no_splice_read": Flag(key, value); NoSpliceRead = true; break;
+                case "transport": Transport = TransportOf(value); break;
+                case "uring_depth": UringDepth = (int)UInt(key, value, 1, 4096); break;
                 case "fusermount": Flag(key, value); UseFusermount = true; break;
                 case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
                 case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;
@@ -137,6 +143,13 @@ public sealed class MountOptions
             throw new MountException($"mount option '{key}' needs a whole number from {min} to {max} (got '{value}')");
         return n;
     }
+
+    private static Session.TransportKind TransportOf(string? value) => value switch
+    {
+        "devfuse" => Session.TransportKind.DevFuse,
+        "fuse-uring" => Session.TransportKind.FuseUring,
+        _ => throw new MountException($"transport must be devfuse or fuse-uring (got '{value}')"),
+    };
 
     private static double Seconds(string key, string? value)
     {

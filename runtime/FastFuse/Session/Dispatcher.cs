@@ -79,6 +79,7 @@ internal static unsafe partial class Dispatcher
             s.Payload = s.Op + opSize;
             s.PayloadLength = s.OpLength - opSize;
         }
+        else if (s.PayloadInData && row.Reply == ReplyKind.Data && s.PayloadLength > 0 && !s.RelocatePayload()) return false;
         return s.PayloadLength >= row.MinPayload;
     }
 
@@ -112,6 +113,7 @@ internal static unsafe partial class Dispatcher
     {
         if (status == NoReply || status == Api.Status.Deferred || row.NoReply)
         {
+            s.Status = status;
             s.Stats.Record(s.Opcode, status, Stopwatch.GetTimestamp() - s.StartTicks);
             return;
         }

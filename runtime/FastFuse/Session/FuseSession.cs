@@ -4,6 +4,7 @@ using FastFuse.Kernel;
 using FastFuse.Mounting;
 using FastFuse.Transport;
 using FastFuse.Transport.DevFuse;
+using FastFuse.Transport.FuseUring;
 
 namespace FastFuse.Session;
 
@@ -65,6 +66,8 @@ public sealed unsafe class FuseSession : IDisposable
     internal bool SetxattrExt { get; private set; }
     /// <summary>The transport serving this session.</summary>
     public FuseTransport Transport => _transport;
+    /// <summary>The transport actually serving ("devfuse", "fuse-uring"), after any fallback.</summary>
+    public string TransportName => Stats.Transport;
     internal SessionOptions Options => _options;
     internal BufferPool Pool => _pool;
 
@@ -84,8 +87,20 @@ public sealed unsafe class FuseSession : IDisposable
         int size = (int)Math.Max(FuseConstants.MinReadBuffer, (_options.MaxWrite + 4096 + 4095) & ~4095u);
         _pool = new BufferPool(size);
         MaxReplyData = size - FuseOutHeader.Size;
-        _transport = new DevFuseTransport(this, channel, _pool, _options.Threads, _options.Spin);
+        if (_options.UringDepth < 1 || _options.UringDepth > 4096) throw new ArgumentOutOfRangeException(nameof(options), "uring_depth must be 1..4096");
+        _transport = CreateTransport(channel, mount is not null);
         Stats.Transport = _transport.Name;
+    }
+
+    private FuseTransport CreateTransport(FuseChannel channel, bool mounted)
+    {
+        if (_options.Transport == TransportKind.FuseUring)
+        {
+            string? why = mounted ? FuseUringTransport.Unavailable() : "the session has no kernel connection";
+            if (why is null) return new FuseUringTransport(this, channel, _pool, _options.Threads, _options.UringDepth);
+            Log.Warn($"fuse-uring cannot be used: {why}; serving through /dev/fuse");
+        }
+        return new DevFuseTransport(this, channel, _pool, _options.Threads, _options.Spin);
     }
 
     /// <summary>Mount <paramref name="fs"/> at <paramref name="mountpoint"/> (DirectMount as root, else fusermount3).
@@ -261,6 +276,9 @@ public sealed unsafe class FuseSession : IDisposable
         return 0;
     }
 
+    /// <summary>How long loops get to end once the connection is over: at least 5 s, whatever the unmount timeout.</summary>
+    private TimeSpan JoinTimeout => _options.UnmountTimeout > TimeSpan.FromSeconds(5) ? _options.UnmountTimeout : TimeSpan.FromSeconds(5);
+
     private void Shutdown()
     {
         if (!_exited.IsSet && Volatile.Read(ref _running) > 0)
@@ -270,14 +288,19 @@ public sealed unsafe class FuseSession : IDisposable
                 // Handlers still busy or the mount was detached lazily with files open: end the connection.
                 // Abort first, then advance the epoch: if the abort fails, the requests in flight keep their
                 // replies (dropping them would leave their callers waiting for ever).
-                if (_mount is not null && Mounter.Abort(_mount.ConnectionId))
+                if (Volatile.Read(ref _endErrno) != 0)
+                {
+                    // The connection has already ended (the last file closed, or an abort): the loops are on their
+                    // way out, only slower than the unmount timeout; the join below waits for them.
+                }
+                else if (_mount is not null && Mounter.Abort(_mount.ConnectionId))
                 {
                     AdvanceEpoch();
                     _stop = true;
                     _transport.OnStopping();
                     _exited.Wait(_options.UnmountTimeout);
                 }
-                else
+                else if (Volatile.Read(ref _endErrno) == 0)
                 {
                     Log.Warn("workers did not stop within the unmount timeout and the connection could not be aborted; " +
                              "they go on serving until the last file on the mount is closed");
@@ -294,7 +317,13 @@ public sealed unsafe class FuseSession : IDisposable
         lock (_gate)
         {
             // A loop still blocked keeps its memory and fd rather than have them freed under it.
-            if (!_transport.Join(_options.UnmountTimeout)) _loopsLeft = true;
+            // The connection is over: every loop ends as soon as the kernel has let go of it (for a ring, once each
+            // registered entry has come back with ENOTCONN, which a loaded machine may take a while to deliver).
+            if (!_transport.Join(JoinTimeout))
+            {
+                _loopsLeft = true;
+                Log.Warn($"{_transport.Name} loops still running {JoinTimeout.TotalSeconds:F0} s after the connection ended; their fds and buffers are kept");
+            }
             _transport.Dispose();
         }
     }

@@ -2,9 +2,23 @@ using FastFuse.Kernel;
 
 namespace FastFuse.Session;
 
-/// <summary>How a session runs: workers, buffer sizes, what INIT asks for, how long unmount waits.</summary>
+/// <summary>How requests reach the session (-o transport=).</summary>
+public enum TransportKind
+{
+    /// <summary>read(2) + writev(2) on /dev/fuse, one cloned fd per worker; splice for file data. Every kernel.</summary>
+    DevFuse,
+    /// <summary>The kernel's FUSE over io_uring: per-CPU rings (Linux 6.14+, enable_uring=Y); falls back to DevFuse.</summary>
+    FuseUring,
+}
+
+/// <summary>How a session runs: transport, workers, buffer sizes, what INIT asks for, how long unmount waits.</summary>
 public sealed class SessionOptions
 {
+    /// <summary>How requests arrive (default: /dev/fuse).</summary>
+    public TransportKind Transport { get; set; } = TransportKind.DevFuse;
+    /// <summary>fuse-uring: ring entries per queue (requests each CPU's queue can hold at once).</summary>
+    public int UringDepth { get; set; } = 8;
+
     /// <summary>Worker threads, each with its own cloned /dev/fuse fd. Default: the number of CPUs.</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
     /// <summary>Largest WRITE payload asked for at INIT (1 MiB = 256 pages); buffers are this plus one page.</summary>

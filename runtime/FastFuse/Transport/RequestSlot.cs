@@ -70,6 +70,9 @@ public sealed unsafe class RequestSlot
     internal readonly int IovCapacity;
     /// <summary>Lent memory may be sent without a copy: the owner writes the reply before the handler returns.</summary>
     internal readonly bool Gather;
+    /// <summary>The request's payload sits in the data area the reply is built in (a fuse-uring payload buffer): for
+    /// opcodes that answer with data, the dispatcher first moves the payload (a name) out of the way.</summary>
+    internal readonly bool PayloadInData;
 
     // ---- reply state, reset by Begin -----------------------------------------------------------------
     internal ReplyBody Body;
@@ -87,8 +90,9 @@ public sealed unsafe class RequestSlot
     internal Opcode Opcode;
 
     internal RequestSlot(FuseSession session, SlotOwner owner, int index, WorkerStats stats, FuseOutHeader* outHeader,
-        byte* fixedArea, byte* data, int dataCapacity, IoVec* iov, int iovCapacity)
+        byte* fixedArea, byte* data, int dataCapacity, IoVec* iov, int iovCapacity, bool payloadInData = false)
     {
+        PayloadInData = payloadInData;
         Session = session;
         Owner = owner;
         Index = index;
@@ -137,6 +141,19 @@ public sealed unsafe class RequestSlot
         Status = 0;
         Epoch = epoch;
         StartTicks = startTicks;
+    }
+
+    /// <summary>Room in the fixed area for a payload moved out of the data area (GETXATTR names: at most 256 bytes).</summary>
+    private const int RelocatedOffset = 64;
+
+    /// <summary>Copy the payload into the fixed area (past the 8 bytes a size-probe answer uses); false when it does
+    /// not fit, which no request of the opcodes concerned can legitimately need.</summary>
+    internal bool RelocatePayload()
+    {
+        if (PayloadLength > FixedCapacity - RelocatedOffset) return false;
+        Buffer.MemoryCopy(Payload, Fixed + RelocatedOffset, FixedCapacity - RelocatedOffset, PayloadLength);
+        Payload = Fixed + RelocatedOffset;
+        return true;
     }
 
     // ---- views for handlers --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 using FastFuse.Filesystems;
+using FastFuse.Session;
 using FastFuse.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -19,12 +20,13 @@ public sealed class DifferentialCollection
 /// fallocate modes behave differently and the comparison would not mean "ext4-like". The LoopbackFs source is
 /// another fresh directory on that same filesystem.</para>
 /// </summary>
-[Collection(DifferentialCollection.Name)]
-public sealed class DifferentialTests(ITestOutputHelper output)
+public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportKind transport)
 {
     public const int Seed = 20261125;
     public const int OpCount = 10_000;
     private const long Ext4Magic = 0xEF53;
+
+    private SessionOptions Session() => new() { Threads = 2, Transport = transport };
 
     private static string ReferenceFsType(string dir) => Posix.Statfs(dir).Type == Ext4Magic ? "ext4" : $"0x{Posix.Statfs(dir).Type:x}";
 
@@ -66,7 +68,7 @@ public sealed class DifferentialTests(ITestOutputHelper output)
     [MountFact]
     public void MemFs_MatchesExt4_Over10000RandomOps()
     {
-        var report = RunAgainst("MemFs", _ => MountedFs.MemFs());
+        var report = RunAgainst("MemFs", _ => MountedFs.MemFs(sessionOptions: Session()));
         Assert.True(report.Ops >= OpCount);
         Assert.True(report.TotalDifferences == 0, report.Message("MemFs"));
     }
@@ -80,10 +82,18 @@ public sealed class DifferentialTests(ITestOutputHelper output)
             var report = RunAgainst("LoopbackFs", src => new MountedFs(fs = new LoopbackFs(src, new LoopbackOptions
             {
                 EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero, NegativeTimeout = TimeSpan.Zero,
-            })));
+            }), sessionOptions: Session()));
             Assert.True(report.Ops >= OpCount);
             Assert.True(report.TotalDifferences == 0, report.Message("LoopbackFs"));
         }
         finally { fs?.Dispose(); }
     }
 }
+
+/// <summary>The differential tests on the /dev/fuse transport.</summary>
+[Collection(DifferentialCollection.Name)]
+public sealed class DifferentialTests(ITestOutputHelper output) : DifferentialTestsBase(output, TransportKind.DevFuse);
+
+/// <summary>The differential tests on the kernel's FUSE over io_uring.</summary>
+[Collection(DifferentialCollection.Name)]
+public sealed class DifferentialTests_FuseUring(ITestOutputHelper output) : DifferentialTestsBase(output, TransportKind.FuseUring);

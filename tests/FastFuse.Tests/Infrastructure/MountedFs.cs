@@ -68,6 +68,19 @@ public sealed class MountedFs : IDisposable
             Dispose();
             throw new TimeoutException("INIT did not arrive within 10 s");
         }
+        if (sessionOptions?.Transport == TransportKind.FuseUring) WaitForRings();
+    }
+
+    /// <summary>A fuse-uring mount must really be served by its rings: wait until the transport has set them up
+    /// (it does so right after INIT) and fail if it fell back to /dev/fuse.</summary>
+    private void WaitForRings()
+    {
+        bool settled = Session.Transport is Transport.FuseUring.FuseUringTransport t && t.Settled.Wait(TimeSpan.FromSeconds(10));
+        if (!settled || Session.TransportName != "fuse-uring")
+        {
+            Dispose();
+            throw new InvalidOperationException($"asked for fuse-uring, served by {Session.TransportName} (see the log line above)");
+        }
     }
 
     /// <summary>The filesystem <paramref name="kind"/> mounted with <paramref name="options"/>; its cache timeouts

@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using FastFuse.Kernel;
 using FastFuse.Tests.Infrastructure;
 using static FastFuse.Tests.Infrastructure.MountTestUtil;
@@ -7,7 +8,7 @@ namespace FastFuse.Tests.Mount;
 
 /// <summary>lookup/getattr/setattr, times and symlinks, seen through the kernel as ext4 shows them
 /// (run against MemFs and LoopbackFs: <see cref="AttributeTests_MemFs"/>, <see cref="AttributeTests_Loopback"/>).</summary>
-public abstract class AttributeTests(FsKind kind) : MountTestBase(kind)
+public abstract class AttributeTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     [MountFact]
     public void NewFile_StatShowsModeNlinkOwnerSizeBlocksAndCreationTimes()
@@ -366,3 +367,6 @@ public abstract class AttributeTests(FsKind kind) : MountTestBase(kind)
 
 public sealed class AttributeTests_MemFs() : AttributeTests(FsKind.MemFs);
 public sealed class AttributeTests_Loopback() : AttributeTests(FsKind.Loopback);
+
+public sealed class AttributeTests_MemFs_FuseUring() : AttributeTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class AttributeTests_Loopback_FuseUring() : AttributeTests(FsKind.Loopback, TransportKind.FuseUring);

@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using System.Collections.Concurrent;
 using FastFuse.Kernel;
 using FastFuse.Tests.Infrastructure;
@@ -7,7 +8,7 @@ using static FastFuse.Tests.Infrastructure.Posix;
 namespace FastFuse.Tests.Mount;
 
 /// <summary>8 threads × 1,000 mixed operations at once on one mount; each thread keeps a ledger of what it expects.</summary>
-public abstract class ConcurrencyTests(FsKind kind) : MountTestBase(kind)
+public abstract class ConcurrencyTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     private const int Threads = 8, OpsPerThread = 1000, Contested = 50;
 
@@ -184,3 +185,6 @@ public abstract class ConcurrencyTests(FsKind kind) : MountTestBase(kind)
 
 public sealed class ConcurrencyTests_MemFs() : ConcurrencyTests(FsKind.MemFs);
 public sealed class ConcurrencyTests_Loopback() : ConcurrencyTests(FsKind.Loopback);
+
+public sealed class ConcurrencyTests_MemFs_FuseUring() : ConcurrencyTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class ConcurrencyTests_Loopback_FuseUring() : ConcurrencyTests(FsKind.Loopback, TransportKind.FuseUring);

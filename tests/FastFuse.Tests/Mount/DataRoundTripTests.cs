@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using FastFuse.Tests.Infrastructure;
 using static FastFuse.Tests.Infrastructure.MountTestUtil;
 using static FastFuse.Tests.Infrastructure.Posix;
@@ -6,7 +7,7 @@ namespace FastFuse.Tests.Mount;
 
 /// <summary>Random content written in unaligned pieces at an unaligned offset, read back with unaligned chunks, verified by SHA-256,
 /// through the page cache and with direct_io.</summary>
-public abstract class DataRoundTripTests(FsKind kind) : MountTestBase(kind)
+public abstract class DataRoundTripTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     public static TheoryData<int, long, bool> Cases()
     {
@@ -80,3 +81,6 @@ public abstract class DataRoundTripTests(FsKind kind) : MountTestBase(kind)
 
 public sealed class DataRoundTripTests_MemFs() : DataRoundTripTests(FsKind.MemFs);
 public sealed class DataRoundTripTests_Loopback() : DataRoundTripTests(FsKind.Loopback);
+
+public sealed class DataRoundTripTests_MemFs_FuseUring() : DataRoundTripTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class DataRoundTripTests_Loopback_FuseUring() : DataRoundTripTests(FsKind.Loopback, TransportKind.FuseUring);

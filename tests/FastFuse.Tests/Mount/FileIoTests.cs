@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using FastFuse.Kernel;
 using FastFuse.Tests.Infrastructure;
 using static FastFuse.Tests.Infrastructure.MountTestUtil;
@@ -6,7 +7,7 @@ using static FastFuse.Tests.Infrastructure.Posix;
 namespace FastFuse.Tests.Mount;
 
 /// <summary>open/read/write, statfs, fsync, xattrs, access, fallocate, lseek and copy_file_range (MemFs and LoopbackFs).</summary>
-public abstract unsafe class FileIoTests(FsKind kind) : MountTestBase(kind)
+public abstract unsafe class FileIoTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     [MountFact]
     public void Create_MakesAnEmptyFileWithTheRequestedMode()
@@ -637,3 +638,6 @@ public sealed unsafe class FileIoTests_MemFs() : FileIoTests(FsKind.MemFs)
 }
 
 public sealed class FileIoTests_Loopback() : FileIoTests(FsKind.Loopback);
+
+public sealed class FileIoTests_MemFs_FuseUring() : FileIoTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class FileIoTests_Loopback_FuseUring() : FileIoTests(FsKind.Loopback, TransportKind.FuseUring);

@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using System.Diagnostics;
 using FastFuse.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -8,7 +9,7 @@ namespace FastFuse.Tests.Mount;
 
 /// <summary>Item 10 of notes/posix-semantics.md: large directories list in linear time, and readdir offsets stay valid
 /// while entries come and go.</summary>
-public abstract class LargeDirectoryTests(FsKind kind, ITestOutputHelper output) : MountTestBase(kind)
+public abstract class LargeDirectoryTests(FsKind kind, ITestOutputHelper output, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     [MountFact]
     public void HundredThousandEntries_CreateAndListInReasonableTime() // 20,000 on LoopbackFs, see below
@@ -107,3 +108,6 @@ public abstract class LargeDirectoryTests(FsKind kind, ITestOutputHelper output)
 
 public sealed class LargeDirectoryTests_MemFs(ITestOutputHelper output) : LargeDirectoryTests(FsKind.MemFs, output);
 public sealed class LargeDirectoryTests_Loopback(ITestOutputHelper output) : LargeDirectoryTests(FsKind.Loopback, output);
+
+public sealed class LargeDirectoryTests_MemFs_FuseUring(ITestOutputHelper output) : LargeDirectoryTests(FsKind.MemFs, output, TransportKind.FuseUring);
+public sealed class LargeDirectoryTests_Loopback_FuseUring(ITestOutputHelper output) : LargeDirectoryTests(FsKind.Loopback, output, TransportKind.FuseUring);

@@ -9,7 +9,7 @@ using static FastFuse.Tests.Infrastructure.Posix;
 namespace FastFuse.Tests.Mount;
 
 /// <summary>DirectMount and fusermount3 each mount and unmount; mount → unmount → mount again in one process.</summary>
-public abstract class MountMethodTests(FsKind kind) : MountTestBase(kind)
+public abstract class MountMethodTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     private const long FuseSuperMagic = 0x65735546;
 
@@ -147,3 +147,6 @@ public abstract class MountMethodTests(FsKind kind) : MountTestBase(kind)
 
 public sealed class MountMethodTests_MemFs() : MountMethodTests(FsKind.MemFs);
 public sealed class MountMethodTests_Loopback() : MountMethodTests(FsKind.Loopback);
+
+public sealed class MountMethodTests_MemFs_FuseUring() : MountMethodTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class MountMethodTests_Loopback_FuseUring() : MountMethodTests(FsKind.Loopback, TransportKind.FuseUring);

@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using FastFuse.Kernel;
 using FastFuse.Tests.Infrastructure;
 using static FastFuse.Tests.Infrastructure.MountTestUtil;
@@ -6,7 +7,7 @@ using static FastFuse.Tests.Infrastructure.Posix;
 namespace FastFuse.Tests.Mount;
 
 /// <summary>mkdir, unlink, rmdir, rename, renameat2, link, readdir and directory link counts (MemFs and LoopbackFs).</summary>
-public abstract class NamespaceTests(FsKind kind) : MountTestBase(kind)
+public abstract class NamespaceTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     [MountFact]
     public void Mkdir_Existing_IsEEXIST()
@@ -452,3 +453,6 @@ public abstract class NamespaceTests(FsKind kind) : MountTestBase(kind)
 
 public sealed class NamespaceTests_MemFs() : NamespaceTests(FsKind.MemFs);
 public sealed class NamespaceTests_Loopback() : NamespaceTests(FsKind.Loopback);
+
+public sealed class NamespaceTests_MemFs_FuseUring() : NamespaceTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class NamespaceTests_Loopback_FuseUring() : NamespaceTests(FsKind.Loopback, TransportKind.FuseUring);

@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using FastFuse.Kernel;
 using FastFuse.Tests.Infrastructure;
 using static FastFuse.Tests.Infrastructure.MountTestUtil;
@@ -7,7 +8,7 @@ namespace FastFuse.Tests.Mount;
 
 /// <summary>One or more mount tests for each item of notes/posix-semantics.md (umask: <see cref="UmaskTests"/>;
 /// large directories: <see cref="LargeDirectoryTests"/>; fallocate modes: <see cref="FileIoTests"/>).</summary>
-public abstract unsafe class PosixSemanticsTests(FsKind kind) : MountTestBase(kind)
+public abstract unsafe class PosixSemanticsTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     public static TheoryData<string> PermissionModes => new() { "", "default_permissions" };
 
@@ -366,3 +367,6 @@ public sealed unsafe class PosixSemanticsTests_MemFs() : PosixSemanticsTests(FsK
 }
 
 public sealed class PosixSemanticsTests_Loopback() : PosixSemanticsTests(FsKind.Loopback);
+
+public sealed class PosixSemanticsTests_MemFs_FuseUring() : PosixSemanticsTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class PosixSemanticsTests_Loopback_FuseUring() : PosixSemanticsTests(FsKind.Loopback, TransportKind.FuseUring);

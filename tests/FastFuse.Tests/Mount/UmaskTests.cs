@@ -1,3 +1,4 @@
+using FastFuse.Session;
 using System.Diagnostics;
 using FastFuse.Tests.Infrastructure;
 using static FastFuse.Tests.Infrastructure.MountTestUtil;
@@ -11,7 +12,7 @@ public sealed class UmaskCollection { }
 
 /// <summary>Item 2 of notes/posix-semantics.md: the caller's umask is applied exactly once (FUSE_DONT_MASK).</summary>
 [Collection("umask")]
-public abstract class UmaskTests(FsKind kind) : MountTestBase(kind)
+public abstract class UmaskTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     private static void WithUmask(uint mask, Action action)
     {
@@ -86,3 +87,6 @@ public abstract class UmaskTests(FsKind kind) : MountTestBase(kind)
 public sealed class UmaskTests_MemFs() : UmaskTests(FsKind.MemFs);
 [Collection("umask")]
 public sealed class UmaskTests_Loopback() : UmaskTests(FsKind.Loopback);
+
+public sealed class UmaskTests_MemFs_FuseUring() : UmaskTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class UmaskTests_Loopback_FuseUring() : UmaskTests(FsKind.Loopback, TransportKind.FuseUring);

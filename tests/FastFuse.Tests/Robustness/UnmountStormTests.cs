@@ -15,8 +15,7 @@ namespace FastFuse.Tests.Robustness;
 /// exactly the fds and threads it held before, every buffer is back, and the log holds no warning or error.
 /// FASTFUSE_STORM_CYCLES sets the number of cycles (default 200; scripts/stress.sh --long runs 1,000).
 /// </summary>
-[Collection(RobustnessCollection.Name)]
-public sealed unsafe class UnmountStormTests(ITestOutputHelper output)
+public abstract unsafe class UnmountStormTestsBase(ITestOutputHelper output, TransportKind transport)
 {
     private static readonly TimeSpan UnmountTimeout = TimeSpan.FromMilliseconds(150);
     private static readonly TimeSpan CycleBound = TimeSpan.FromSeconds(10);
@@ -66,7 +65,7 @@ public sealed unsafe class UnmountStormTests(ITestOutputHelper output)
                 if (fds != fdBase)
                 {
                     var extra = ProcessCounts.FdTargets().Except(fdsBefore);
-                    Assert.Fail($"cycle {i}: {fds} fds open, baseline {fdBase}; new: {string.Join(", ", extra)}");
+                    Assert.Fail($"cycle {i}: {fds} fds open, baseline {fdBase}; new: {string.Join(", ", extra)}; threads: {string.Join(", ", ProcessCounts.ThreadNames())}");
                 }
                 int threads = ProcessCounts.SettleTo(ProcessCounts.NonPoolThreads, threadBase, TimeSpan.FromSeconds(2));
                 Assert.True(threads <= threadBase,
@@ -129,7 +128,7 @@ public sealed unsafe class UnmountStormTests(ITestOutputHelper output)
         });
         var mo = MountOptions.Parse("fsname=fastfuse-storm");
         mo.Subtype = "storm";
-        var so = new SessionOptions { Threads = 1 + rng.Next(3), UnmountTimeout = UnmountTimeout };
+        var so = new SessionOptions { Threads = 1 + rng.Next(3), UnmountTimeout = UnmountTimeout, Transport = transport };
         var session = FuseSession.Mount(fs, mnt, mo, so);
         uint connId = session.MountHandle!.ConnectionId;
         var workers = new List<Thread>();
@@ -140,6 +139,11 @@ public sealed unsafe class UnmountStormTests(ITestOutputHelper output)
         {
             session.Start();
             Assert.True(session.WaitForInit(TimeSpan.FromSeconds(5)), $"cycle {cycle}: INIT did not arrive");
+            if (session.Transport is Transport.FuseUring.FuseUringTransport ring)
+            {
+                Assert.True(ring.Settled.Wait(CycleBound), $"cycle {cycle}: the rings did not register");
+                Assert.Equal("fuse-uring", session.TransportName);
+            }
 
             for (int t = 0; t < IoThreads; t++)
             {
@@ -273,3 +277,11 @@ public sealed unsafe class UnmountStormTests(ITestOutputHelper output)
         }
     }
 }
+
+/// <summary>The unmount storm on the /dev/fuse transport.</summary>
+[Collection(RobustnessCollection.Name)]
+public sealed class UnmountStormTests(ITestOutputHelper output) : UnmountStormTestsBase(output, TransportKind.DevFuse);
+
+/// <summary>The unmount storm on FUSE over io_uring: rings torn down under open files, entries completing with ENOTCONN.</summary>
+[Collection(RobustnessCollection.Name)]
+public sealed class UnmountStormTests_FuseUring(ITestOutputHelper output) : UnmountStormTestsBase(output, TransportKind.FuseUring);
