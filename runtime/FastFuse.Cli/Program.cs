@@ -11,7 +11,7 @@ namespace FastFuse.Cli;
 public static class Program
 {
     private const string DaemonEnv = "FASTFUSE_DAEMON_CHILD";
-    public const string VersionText = "fastfuse 0.1.0 (FUSE protocol 7.45)";
+    public const string VersionText = $"fastfuse {BuildInfo.Version} (FUSE protocol {BuildInfo.Protocol})";
 
     public static int Main(string[] args)
     {
