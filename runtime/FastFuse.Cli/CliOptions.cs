@@ -37,11 +37,12 @@ public sealed class CliOptions
                               relatime, strictatime, sync, dirsync,
                               entry_timeout=S, attr_timeout=S, negative_timeout=S (seconds, fractions allowed,
                               default 1), direct_io (every read and write reaches the filesystem),
-                              fusermount (mount through fusermount3 even as root), lazy_umount,
+                              fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
                               no_splice_read (loopback: send file data by pread + writev instead of splice)
           -f                stay in the foreground (default: detach once mounted)
-          -d                debug: one line per request and per reply (implies -f)
+          -d, -o debug      debug: one line per request and per reply (implies -f)
+          -s                single-threaded: one worker (as --threads 1)
           --threads N       worker threads (default: number of CPUs)
           --spin US         microseconds a worker busy-polls for the next request before sleeping (default 50, 0 = never)
           --stats           print per-opcode counts, latency percentiles and reply classes at exit
@@ -55,6 +56,7 @@ public sealed class CliOptions
     {
         var o = new CliOptions();
         var positional = new List<string>();
+        bool single = false;
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
@@ -64,6 +66,7 @@ public sealed class CliOptions
                 case "-V" or "--version": o.Version = true; break;
                 case "-f": o.Foreground = true; break;
                 case "-d" or "--debug": o.Debug = true; o.Foreground = true; break;
+                case "-s": single = true; break;
                 case "--stats": o.PrintStats = true; break;
                 case "-o":
                     if (i + 1 >= args.Length) throw new MountException("-o needs an option list (e.g. -o allow_other,ro)");
@@ -99,6 +102,14 @@ public sealed class CliOptions
         if (want == 3) o.Source = positional[1];
         o.Mountpoint = positional[want - 1];
         o.Mount = MountOptions.Parse(o.OptionLists.ToArray());
+        // libfuse's -o debug is -d: the trace, in the foreground.
+        if (o.Mount.Debug) { o.Debug = true; o.Foreground = true; }
+        o.Mount.Debug = o.Debug;
+        if (single)
+        {
+            if (o.Threads is { } n && n != 1) throw new MountException($"-s (one thread) contradicts --threads {n}");
+            o.Threads = 1;
+        }
         return o;
     }
 

@@ -12,7 +12,8 @@ public sealed class MountException : Exception
 /// <summary>
 /// Options in the usual FUSE form (<c>-o allow_other,default_permissions,ro,fsname=X,subtype=Y,max_read=N</c>),
 /// split into what goes to the kernel's mount data, the VFS mount flags, and what the runtime or the filesystem
-/// reads itself (cache timeouts, direct_io…). Unknown options are an error, never silently dropped.
+/// reads itself (cache timeouts, direct_io…). Every option accepted is acted on; any other is an error, never
+/// silently dropped.
 /// </summary>
 public sealed class MountOptions
 {
@@ -42,10 +43,8 @@ public sealed class MountOptions
     public bool UseFusermount { get; set; }
     /// <summary>Unmount lazily (MNT_DETACH / fusermount3 -z).</summary>
     public bool LazyUnmount { get; set; }
-    /// <summary>Options given that the kernel does not know and the runtime keeps for the filesystem (key=value or key).</summary>
-    public Dictionary<string, string> Extra { get; } = new(StringComparer.Ordinal);
-
-    private static readonly string[] FsOnly = { "kernel_cache", "auto_cache", "noforget", "remember", "writeback_cache", "no_writeback_cache" };
+    /// <summary>libfuse's <c>-o debug</c>: one log line per request and per reply (the session logs at Debug level).</summary>
+    public bool Debug { get; set; }
 
     /// <summary>Parse one or more comma-separated option lists (each the argument of a <c>-o</c>).</summary>
     public static MountOptions Parse(params string[] lists)
@@ -82,6 +81,7 @@ public sealed class MountOptions
                 case "no_splice_read": Flag(key, value); NoSpliceRead = true; break;
                 case "fusermount": Flag(key, value); UseFusermount = true; break;
                 case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
+                case "debug": Flag(key, value); Debug = true; break;
                 case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;
                 case "suid": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOSUID; break;
                 case "nodev": Flag(key, value); MountFlags |= Interop.Libc.MS_NODEV; break;
@@ -99,7 +99,8 @@ public sealed class MountOptions
                 case "dirsync": Flag(key, value); MountFlags |= Interop.Libc.MS_DIRSYNC; break;
                 case "lazytime": Flag(key, value); MountFlags |= Interop.Libc.MS_LAZYTIME; break;
                 default:
-                    if (Array.IndexOf(FsOnly, key) >= 0) { Extra[key] = value ?? ""; break; }
+                    // libfuse's kernel_cache, auto_cache, writeback_cache, noforget, remember=… land here too: nothing
+                    // implements them yet, and an option that is accepted but does nothing is worse than an error.
                     throw new MountException($"unknown mount option '{raw}' (see fastfuse --help for the options)");
             }
         }

@@ -24,6 +24,7 @@ public static class Mounter
 {
     public static MountHandle Mount(string mountpoint, MountOptions options)
     {
+        if (options.Debug) Session.Log.Level = Session.LogLevel.Debug;
         var (path, _) = Mountpoint.Check(mountpoint);
         bool direct = !options.UseFusermount && Libc.Geteuid() == 0;
         var handle = direct ? DirectMount(path, options) : new MountHandle { Mountpoint = path, Method = MountMethod.Fusermount, Fd = Fusermount.Mount(path, options) };

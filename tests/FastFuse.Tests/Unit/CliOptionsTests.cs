@@ -67,6 +67,31 @@ public sealed class CliOptionsTests
         Assert.True(o.Foreground);
     }
 
+    [Fact]
+    public void DashODebug_IsDashD()
+    {
+        var o = CliOptions.Parse(["memfs", "/m", "-o", "ro,debug"]);
+        Assert.True(o.Debug);
+        Assert.True(o.Foreground);
+        Assert.True(o.Mount.Debug);
+        Assert.True(CliOptions.Parse(["memfs", "/m", "-d"]).Mount.Debug);
+        Assert.False(CliOptions.Parse(["memfs", "/m"]).Mount.Debug);
+    }
+
+    [Fact]
+    public void DashS_IsOneThread()
+    {
+        Assert.Equal(1, CliOptions.Parse(["memfs", "/m", "-s"]).Threads);
+        Assert.Equal(1, CliOptions.Parse(["-s", "memfs", "/m", "--threads", "1"]).Threads);
+    }
+
+    [Fact]
+    public void DashS_AndMoreThreads_Contradict()
+    {
+        var e = Assert.Throws<MountException>(() => CliOptions.Parse(["memfs", "/m", "-s", "--threads", "3"]));
+        Assert.Equal("-s (one thread) contradicts --threads 3", e.Message);
+    }
+
     [Theory]
     [InlineData("-h")]
     [InlineData("--help")]
