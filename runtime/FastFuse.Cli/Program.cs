@@ -15,6 +15,11 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // fastfuse always answers SIGINT and SIGTERM, as Go programs do: started with them ignored (`fastfuse … &`
+        // in a script, some CI runners), it would otherwise keep the ignore (.NET respects an inherited SIG_IGN)
+        // and could only be stopped by umount or SIGKILL. Done first, before the runtime looks at the signals.
+        Interop.ProcessCalls.UnignoreSignal(Interop.Libc.SIGINT);
+        Interop.ProcessCalls.UnignoreSignal(Interop.Libc.SIGTERM);
         CliOptions cli;
         try
         {
