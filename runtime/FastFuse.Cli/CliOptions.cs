@@ -17,6 +17,8 @@ public sealed class CliOptions
     public bool Version { get; private set; }
     public int? Threads { get; private set; }
     public int? SpinMicroseconds { get; private set; }
+    /// <summary>--log FILE: where stdout and stderr go once the mount answers (appended), instead of /dev/null.</summary>
+    public string? LogFile { get; private set; }
     public MountOptions Mount { get; private set; } = new();
 
     public static readonly string[] FileSystems = { "memfs", "hello", "loopback" };
@@ -40,7 +42,9 @@ public sealed class CliOptions
                               fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
                               no_splice_read (loopback: send file data by pread + writev instead of splice)
-          -f                stay in the foreground (default: detach once mounted)
+          -f                stay in the foreground (default: detach once mounted: the daemon runs in a session
+                            of its own, in /, with stdin, stdout and stderr on /dev/null)
+          --log FILE        once mounted, append stdout and stderr (warnings, errors, --stats) to FILE instead
           -d, -o debug      debug: one line per request and per reply (implies -f)
           -s                single-threaded: one worker (as --threads 1)
           --threads N       worker threads (default: number of CPUs)
@@ -48,7 +52,7 @@ public sealed class CliOptions
           --stats           print per-opcode counts, latency percentiles and reply classes at exit
           -h, --help        this text
           -V, --version     print the version
-        SIGINT or SIGTERM unmounts and exits.
+        SIGINT or SIGTERM unmounts and exits (even when started with them ignored).
         """;
 
     /// <summary>Parse argv; throws <see cref="MountException"/> with one clear line on bad input.</summary>
@@ -76,12 +80,17 @@ public sealed class CliOptions
                     if (i + 1 >= args.Length) throw new MountException("--threads needs a number");
                     o.Threads = ParseThreads(args[++i]);
                     break;
+                case "--log":
+                    if (i + 1 >= args.Length) throw new MountException("--log needs a file name");
+                    o.LogFile = NonEmptyLog(args[++i]);
+                    break;
                 case "--spin":
                     if (i + 1 >= args.Length) throw new MountException("--spin needs a number of microseconds");
                     o.SpinMicroseconds = ParseSpin(args[++i]);
                     break;
                 default:
                     if (a.StartsWith("--spin=", StringComparison.Ordinal)) { o.SpinMicroseconds = ParseSpin(a["--spin=".Length..]); break; }
+                    if (a.StartsWith("--log=", StringComparison.Ordinal)) { o.LogFile = NonEmptyLog(a["--log=".Length..]); break; }
                     if (a.StartsWith("-o", StringComparison.Ordinal) && a.Length > 2) { o.OptionLists.Add(a[2..]); break; }
                     if (a.StartsWith("--threads=", StringComparison.Ordinal)) { o.Threads = ParseThreads(a["--threads=".Length..]); break; }
                     if (a.StartsWith('-') && a.Length > 1) throw new MountException($"unknown option '{a}' (see fastfuse --help)");
@@ -105,6 +114,8 @@ public sealed class CliOptions
         // libfuse's -o debug is -d: the trace, in the foreground.
         if (o.Mount.Debug) { o.Debug = true; o.Foreground = true; }
         o.Mount.Debug = o.Debug;
+        if (o.PrintStats && !o.Foreground && o.LogFile is null)
+            throw new MountException("--stats prints when the daemon exits, and a detached daemon has no terminal: add -f, or --log FILE");
         if (single)
         {
             if (o.Threads is { } n && n != 1) throw new MountException($"-s (one thread) contradicts --threads {n}");
@@ -112,6 +123,9 @@ public sealed class CliOptions
         }
         return o;
     }
+
+    private static string NonEmptyLog(string s) =>
+        s.Length > 0 ? s : throw new MountException("--log needs a file name");
 
     private static int ParseSpin(string s)
     {

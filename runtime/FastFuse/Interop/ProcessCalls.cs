@@ -20,6 +20,24 @@ internal static unsafe partial class ProcessCalls
     [LibraryImport(Lib, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Chdir(string path);
 
+    [LibraryImport(Lib, EntryPoint = "close_range", SetLastError = true)]
+    private static partial int CloseRange(uint first, uint last, int flags);
+
+    private const int CLOSE_RANGE_CLOEXEC = 4;
+
+    /// <summary>
+    /// Mark every descriptor from 3 up close-on-exec, so a program started next inherits only stdin, stdout and
+    /// stderr (and what its starter sets up), not whatever this process was handed by its own caller.
+    /// </summary>
+    public static void CloexecAboveStderr()
+    {
+        if (CloseRange(3, uint.MaxValue, CLOSE_RANGE_CLOEXEC) == 0) return;
+        // Kernels before 5.11: one fcntl per open descriptor.
+        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+            if (int.TryParse(Path.GetFileName(entry), out int fd) && fd > 2)
+                Libc.Fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+    }
+
     [LibraryImport(Lib, EntryPoint = "sigaction", SetLastError = true)]
     private static partial int Sigaction(int sig, SigAction* act, SigAction* oldAct);
 
@@ -42,14 +60,6 @@ internal static unsafe partial class ProcessCalls
     {
         SigAction old;
         return Sigaction(sig, null, &old) == 0 && old.Handler == SIG_IGN;
-    }
-
-    /// <summary>Ignore <paramref name="sig"/> (SIG_IGN survives exec, as the kernel keeps it).</summary>
-    public static bool IgnoreSignal(int sig)
-    {
-        SigAction ign = default;
-        ign.Handler = SIG_IGN;
-        return Sigaction(sig, &ign, null) == 0;
     }
 
     /// <summary>glibc's struct sigaction on x86_64 and aarch64: handler, 1024-bit mask, flags, restorer.</summary>

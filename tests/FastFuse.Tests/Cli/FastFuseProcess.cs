@@ -64,7 +64,6 @@ internal sealed class FastFuseProcess : IDisposable
             psi.ArgumentList.Add(FastFuseBinary.Executable);
         }
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("FASTFUSE_DAEMON_CHILD");
         _p = new Process { StartInfo = psi };
         _p.OutputDataReceived += (_, e) => { if (e.Data is null) _outDone.TrySetResult(); else lock (_out) _out.Add(e.Data); };
         _p.ErrorDataReceived += (_, e) => { if (e.Data is null) _errDone.TrySetResult(); else lock (_err) _err.Add(e.Data); };
