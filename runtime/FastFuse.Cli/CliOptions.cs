@@ -30,7 +30,7 @@ public sealed class CliOptions
         filesystems:
           memfs MOUNTPOINT            a read-write in-memory filesystem
           hello MOUNTPOINT            one read-only file, /hello
-          loopback SOURCE MOUNTPOINT  mirror the directory SOURCE
+          loopback SOURCE MOUNTPOINT  mirror the directory SOURCE (also loopback:SOURCE MOUNTPOINT)
 
         options:
           -o OPT[,OPT...]   mount options (may be repeated):
@@ -101,6 +101,13 @@ public sealed class CliOptions
         if (o.Help || o.Version) return o;
         if (positional.Count == 0) throw new MountException("no filesystem given (memfs, hello or loopback); see fastfuse --help");
         o.FileSystem = positional[0];
+        // loopback:SOURCE is loopback SOURCE in one word, the form an fstab line or mount(8) can pass as the source.
+        if (o.FileSystem.StartsWith("loopback:", StringComparison.Ordinal))
+        {
+            if (o.FileSystem.Length == "loopback:".Length) throw new MountException("loopback: needs a SOURCE directory after the colon");
+            positional.Insert(1, o.FileSystem["loopback:".Length..]);
+            o.FileSystem = positional[0] = "loopback";
+        }
         if (Array.IndexOf(FileSystems, o.FileSystem) < 0)
             throw new MountException($"unknown filesystem '{o.FileSystem}' (memfs, hello or loopback)");
         int want = o.FileSystem == "loopback" ? 3 : 2;

@@ -20,8 +20,10 @@ public static class Program
         Output.TakeOverLog();
         if (args.Length > 0 && args[0] == Daemon.ChildFlag) return Daemon.RunChild(args[1..]);
         CliOptions cli;
+        bool fake = false;
         try
         {
+            if (MountHelper.IsHelperName(Argv0())) args = MountHelper.Translate(args, out fake);
             cli = CliOptions.Parse(args);
         }
         catch (MountException e)
@@ -39,7 +41,23 @@ public static class Program
             Output.Stdout(VersionText + "\n");
             return 0;
         }
+        if (fake) return 0;                     // mount -f: the arguments are good, and nothing is mounted
         return cli.Foreground ? MountAndServe(cli, detached: false) : Daemon.StartChild(args);
+    }
+
+    /// <summary>The name this program was started by (argv[0], the first string of /proc/self/cmdline).</summary>
+    private static string Argv0()
+    {
+        try
+        {
+            var cmdline = File.ReadAllBytes("/proc/self/cmdline");
+            int nul = Array.IndexOf(cmdline, (byte)0);
+            return System.Text.Encoding.UTF8.GetString(cmdline, 0, nul < 0 ? cmdline.Length : nul);
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     /// <summary>

@@ -21,6 +21,26 @@ public sealed class ScriptOutputTests
     }
 
     [Fact]
+    public void Install_PutsTheBinaryAndTheMountHelperLink_AndPrintsTheirPaths()
+    {
+        string dest = Directory.CreateTempSubdirectory("fastfuse-install-").FullName;
+        try
+        {
+            var r = Command.Run("/bin/bash", new[] { Path.Combine(Command.Repo, "scripts/install.sh"), "/opt/ff" }, TimeSpan.FromMinutes(5),
+                env: new Dictionary<string, string?> { ["DESTDIR"] = dest, ["FASTFUSE_BIN"] = Cli.FastFuseBinary.Executable });
+            Assert.True(r.ExitCode == 0, r.All);
+            Assert.Equal(new[] { $"{dest}/opt/ff/bin/fastfuse", $"{dest}/sbin/mount.fuse.fastfuse" }, r.Stdout);
+            Assert.Equal("/opt/ff/bin/fastfuse", new FileInfo($"{dest}/sbin/mount.fuse.fastfuse").LinkTarget);
+            var v = Command.Run($"{dest}/opt/ff/bin/fastfuse", new[] { "--version" }, TimeSpan.FromSeconds(30));
+            Assert.StartsWith("fastfuse ", Assert.Single(v.Stdout));
+        }
+        finally
+        {
+            Directory.Delete(dest, true);
+        }
+    }
+
+    [Fact]
     public void Deps_WithNothingToInstall_IsSilent()
     {
         var r = Command.Run("/bin/bash", new[] { Path.Combine(Command.Repo, "scripts/deps.sh") }, TimeSpan.FromMinutes(5));
