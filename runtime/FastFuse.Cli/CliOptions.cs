@@ -40,6 +40,7 @@ public sealed class CliOptions
                               entry_timeout=S, attr_timeout=S, negative_timeout=S (seconds, fractions allowed,
                               default 1), direct_io (every read and write reaches the filesystem),
                               fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
+                              auto_unmount (unmount when the daemon dies, even by SIGKILL),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
                               no_splice_read (loopback: send file data by pread + writev instead of splice)
           -f                stay in the foreground (default: detach once mounted: the daemon runs in a session

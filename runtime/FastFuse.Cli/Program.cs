@@ -8,6 +8,8 @@ namespace FastFuse.Cli;
 public static class Program
 {
     public const string VersionText = $"fastfuse {BuildInfo.Version} (FUSE protocol {BuildInfo.Protocol})";
+    /// <summary>First argument of the auto_unmount watcher this binary starts of itself. Internal: not in --help.</summary>
+    internal const string WatcherFlag = "--internal-auto-unmount-watcher";
 
     public static int Main(string[] args)
     {
@@ -18,6 +20,10 @@ public static class Program
         ProcessCalls.UnignoreSignal(Libc.SIGTERM);
 
         Output.TakeOverLog();
+        if (args.Length > 0 && args[0] == WatcherFlag) return AutoUnmountWatcher.Run(args[1..]);
+        // auto_unmount on a mount(2) mount: this binary again, as the watcher (see AutoUnmountWatcher).
+        string self = Daemon.SelfExe(out string? dll);
+        AutoUnmountWatcher.Command = dll is null ? new[] { self, WatcherFlag } : new[] { self, dll, WatcherFlag };
         if (args.Length > 0 && args[0] == Daemon.ChildFlag) return Daemon.RunChild(args[1..]);
         CliOptions cli;
         bool fake = false;

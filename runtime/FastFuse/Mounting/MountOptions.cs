@@ -43,6 +43,11 @@ public sealed class MountOptions
     public bool UseFusermount { get; set; }
     /// <summary>Unmount lazily (MNT_DETACH / fusermount3 -z).</summary>
     public bool LazyUnmount { get; set; }
+    /// <summary>
+    /// Unmount when the daemon dies, however it dies (libfuse's auto_unmount): through fusermount3's own watcher, or
+    /// for a mount(2) mount the program's <see cref="AutoUnmountWatcher"/> (fusermount3 when it has none).
+    /// </summary>
+    public bool AutoUnmount { get; set; }
     /// <summary>libfuse's <c>-o debug</c>: one log line per request and per reply (the session logs at Debug level).</summary>
     public bool Debug { get; set; }
 
@@ -82,6 +87,7 @@ public sealed class MountOptions
                 case "fusermount": Flag(key, value); UseFusermount = true; break;
                 case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
                 case "debug": Flag(key, value); Debug = true; break;
+                case "auto_unmount": Flag(key, value); AutoUnmount = true; break;
                 case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;
                 case "suid": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOSUID; break;
                 case "nodev": Flag(key, value); MountFlags |= Interop.Libc.MS_NODEV; break;
@@ -178,6 +184,7 @@ public sealed class MountOptions
         if ((MountFlags & Interop.Libc.MS_SYNCHRONOUS) != 0) sb.Append(",sync");
         if ((MountFlags & Interop.Libc.MS_DIRSYNC) != 0) sb.Append(",dirsync");
         if (AllowRoot) sb.Append(",allow_root");
+        if (AutoUnmount) sb.Append(",auto_unmount");
         AppendFuseOptions(sb);
         return sb.ToString();
     }

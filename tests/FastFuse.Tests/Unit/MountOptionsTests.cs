@@ -129,6 +129,16 @@ public sealed class MountOptionsTests
     }
 
     [Fact]
+    public void AutoUnmount_ReachesFusermount3()
+    {
+        var o = MountOptions.Parse("auto_unmount");
+        Assert.True(o.AutoUnmount);
+        Assert.Contains(",auto_unmount", o.FusermountOptions());
+        Assert.DoesNotContain("auto_unmount", new MountOptions().FusermountOptions());
+        Assert.DoesNotContain("auto_unmount", o.KernelData(3, 0x4000, 0, 0));
+    }
+
+    [Fact]
     public void Debug_IsLibfusesDashD()
     {
         Assert.True(MountOptions.Parse("ro,debug").Debug);
