@@ -119,6 +119,7 @@ public sealed class CliOptions
         if (want == 3) o.Source = positional[1];
         o.Mountpoint = positional[want - 1];
         o.Mount = MountOptions.Parse(o.OptionLists.ToArray());
+        RefuseWhatTheFileSystemIgnores(o.FileSystem, o.Mount);
         // libfuse's -o debug is -d: the trace, in the foreground.
         if (o.Mount.Debug) { o.Debug = true; o.Foreground = true; }
         o.Mount.Debug = o.Debug;
@@ -130,6 +131,23 @@ public sealed class CliOptions
             o.Threads = 1;
         }
         return o;
+    }
+
+    /// <summary>
+    /// Options the chosen filesystem would take and do nothing with: passthrough and no_splice_read are about
+    /// loopback's file descriptors; hello answers with fixed cache times and no direct_io.
+    /// </summary>
+    private static void RefuseWhatTheFileSystemIgnores(string fs, MountOptions m)
+    {
+        string[] loopbackOnly = { "passthrough", "no_splice_read" };
+        string[] notHello = { "direct_io", "entry_timeout", "attr_timeout", "negative_timeout" };
+        foreach (var key in m.Given)
+        {
+            if (fs != "loopback" && Array.IndexOf(loopbackOnly, key) >= 0)
+                throw new MountException($"mount option '{key}' is for loopback only: {fs} has no files of its own to read");
+            if (fs == "hello" && Array.IndexOf(notHello, key) >= 0)
+                throw new MountException($"mount option '{key}' does not apply to hello (fixed cache times, page cache always)");
+        }
     }
 
     private static string NonEmptyLog(string s) =>

@@ -51,6 +51,10 @@ public sealed class MountOptions
     /// <summary>libfuse's <c>-o debug</c>: one log line per request and per reply (the session logs at Debug level).</summary>
     public bool Debug { get; set; }
 
+    /// <summary>The names of the options given (key of key=value), for callers that refuse some in some cases.</summary>
+    public IReadOnlySet<string> Given => _given;
+    private readonly HashSet<string> _given = new(StringComparer.Ordinal);
+
     /// <summary>Parse one or more comma-separated option lists (each the argument of a <c>-o</c>).</summary>
     public static MountOptions Parse(params string[] lists)
     {
@@ -67,6 +71,7 @@ public sealed class MountOptions
             int eq = raw.IndexOf('=');
             string key = eq < 0 ? raw : raw[..eq];
             string? value = eq < 0 ? null : raw[(eq + 1)..];
+            _given.Add(key);
             switch (key)
             {
                 case "allow_other": Flag(key, value); AllowOther = true; break;

@@ -48,6 +48,8 @@ public sealed class CliTests
     [InlineData(new[] { "memfs", "MNT", "-o", "noforget" }, "unknown mount option 'noforget'")]
     [InlineData(new[] { "memfs", "MNT", "-o", "remember=10" }, "unknown mount option 'remember=10'")]
     [InlineData(new[] { "memfs", "MNT", "-s", "--threads", "2" }, "-s (one thread) contradicts --threads 2")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "passthrough" }, "'passthrough' is for loopback only")]
+    [InlineData(new[] { "hello", "MNT", "-o", "attr_timeout=0" }, "'attr_timeout' does not apply to hello")]
     [InlineData(new string[0], "no filesystem")]
     public void BadArguments_OneLineOnStderr_NonZeroExit_NothingMounted(string[] template, string expected)
     {

@@ -67,6 +67,23 @@ public sealed class CliOptionsTests
         Assert.True(o.Foreground);
     }
 
+    [Theory]
+    [InlineData("memfs", "passthrough", "is for loopback only")]
+    [InlineData("memfs", "no_splice_read", "is for loopback only")]
+    [InlineData("hello", "passthrough", "is for loopback only")]
+    [InlineData("hello", "direct_io", "does not apply to hello")]
+    [InlineData("hello", "entry_timeout=0", "does not apply to hello")]
+    [InlineData("hello", "attr_timeout=2", "does not apply to hello")]
+    [InlineData("hello", "negative_timeout=0", "does not apply to hello")]
+    public void OptionsTheFileSystemWouldIgnore_AreRefused(string fs, string option, string expected)
+    {
+        var e = Assert.Throws<MountException>(() => CliOptions.Parse([fs, "/m", "-o", option]));
+        Assert.Contains($"'{option.Split('=')[0]}' {expected}", e.Message);
+        // loopback takes them all; memfs takes direct_io and the timeouts.
+        CliOptions.Parse(["loopback", "/src", "/m", "-o", option]);
+        if (fs == "hello" && !option.StartsWith("passthrough")) CliOptions.Parse(["memfs", "/m", "-o", option]);
+    }
+
     [Fact]
     public void DashODebug_IsDashD()
     {
