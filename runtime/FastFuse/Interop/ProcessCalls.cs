@@ -55,13 +55,6 @@ internal static unsafe partial class ProcessCalls
         return Sigaction(sig, &dfl, null) == 0;
     }
 
-    /// <summary>Whether <paramref name="sig"/> is ignored right now.</summary>
-    public static bool IsIgnored(int sig)
-    {
-        SigAction old;
-        return Sigaction(sig, null, &old) == 0 && old.Handler == SIG_IGN;
-    }
-
     /// <summary>glibc's struct sigaction on x86_64 and aarch64: handler, 1024-bit mask, flags, restorer.</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct SigAction
