@@ -144,12 +144,20 @@ internal static unsafe class Exports
     [UnmanagedCallersOnly(EntryPoint = "fastfuse_last_error")]
     public static byte* LastErrorText() => LastError.Current;
 
-    [UnmanagedCallersOnly(EntryPoint = "fastfuse_version")]
-    public static byte* Version()
+    private const string VersionText = $"fastfuse {BuildInfo.Version} (FUSE {BuildInfo.Protocol})";
+    // NUL-terminated, on the pinned object heap (it never moves) and held by a static field for the life of the
+    // process: the pointer fastfuse_version() hands out stays valid for ever, as the header promises.
+    private static readonly byte[] s_version = PinnedUtf8Z(VersionText);
+
+    private static byte[] PinnedUtf8Z(string s)
     {
-        // A u8 literal is data in the image: its address never changes.
-        return (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference("fastfuse 0.1.0 (FUSE 7.45)\0"u8));
+        var bytes = GC.AllocateArray<byte>(Encoding.UTF8.GetByteCount(s) + 1, pinned: true);
+        Encoding.UTF8.GetBytes(s, bytes);
+        return bytes;
     }
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_version")]
+    public static byte* Version() => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(s_version));
 
     // ---- directory entries (called from inside a readdir callback) ----------------------------------------
 

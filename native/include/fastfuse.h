@@ -194,7 +194,8 @@ int fastfuse_stats(fastfuse_session *s, char *buf, size_t size);
 /* Why the last call on this thread failed; valid until the next fastfuse_ call on this thread. Never NULL. */
 const char *fastfuse_last_error(void);
 
-/* "fastfuse 0.1.0 (FUSE 7.45)" */
+/* "fastfuse VERSION (FUSE 7.45)": VERSION is FastFuse's one version, the <Version> in Directory.Build.props,
+ * the same the fastfuse command prints with --version and the NuGet package carries. */
 const char *fastfuse_version(void);
 
 #ifdef __cplusplus

@@ -17,6 +17,8 @@ public sealed class CliOptions
     public bool Version { get; private set; }
     public int? Threads { get; private set; }
     public int? SpinMicroseconds { get; private set; }
+    /// <summary>--log FILE: where stdout and stderr go once the mount answers (appended), instead of /dev/null.</summary>
+    public string? LogFile { get; private set; }
     public MountOptions Mount { get; private set; } = new();
 
     public static readonly string[] FileSystems = { "memfs", "hello", "loopback" };
@@ -28,7 +30,7 @@ public sealed class CliOptions
         filesystems:
           memfs MOUNTPOINT            a read-write in-memory filesystem
           hello MOUNTPOINT            one read-only file, /hello
-          loopback SOURCE MOUNTPOINT  mirror the directory SOURCE
+          loopback SOURCE MOUNTPOINT  mirror the directory SOURCE (also loopback:SOURCE MOUNTPOINT)
 
         options:
           -o OPT[,OPT...]   mount options (may be repeated):
@@ -37,17 +39,21 @@ public sealed class CliOptions
                               relatime, strictatime, sync, dirsync,
                               entry_timeout=S, attr_timeout=S, negative_timeout=S (seconds, fractions allowed,
                               default 1), direct_io (every read and write reaches the filesystem),
-                              fusermount (mount through fusermount3 even as root), lazy_umount,
+                              fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
+                              auto_unmount (unmount when the daemon dies, even by SIGKILL),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
                               no_splice_read (loopback: send file data by pread + writev instead of splice)
-          -f                stay in the foreground (default: detach once mounted)
-          -d                debug: one line per request and per reply (implies -f)
+          -f                stay in the foreground (default: detach once mounted: the daemon runs in a session
+                            of its own, in /, with stdin, stdout and stderr on /dev/null)
+          --log FILE        once mounted, append stdout and stderr (warnings, errors, --stats) to FILE instead
+          -d, -o debug      debug: one line per request and per reply (implies -f)
+          -s                single-threaded: one worker (as --threads 1)
           --threads N       worker threads (default: number of CPUs)
           --spin US         microseconds a worker busy-polls for the next request before sleeping (default 50, 0 = never)
           --stats           print per-opcode counts, latency percentiles and reply classes at exit
           -h, --help        this text
           -V, --version     print the version
-        SIGINT or SIGTERM unmounts and exits.
+        SIGINT or SIGTERM unmounts and exits (even when started with them ignored).
         """;
 
     /// <summary>Parse argv; throws <see cref="MountException"/> with one clear line on bad input.</summary>
@@ -55,6 +61,7 @@ public sealed class CliOptions
     {
         var o = new CliOptions();
         var positional = new List<string>();
+        bool single = false;
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
@@ -64,6 +71,7 @@ public sealed class CliOptions
                 case "-V" or "--version": o.Version = true; break;
                 case "-f": o.Foreground = true; break;
                 case "-d" or "--debug": o.Debug = true; o.Foreground = true; break;
+                case "-s": single = true; break;
                 case "--stats": o.PrintStats = true; break;
                 case "-o":
                     if (i + 1 >= args.Length) throw new MountException("-o needs an option list (e.g. -o allow_other,ro)");
@@ -73,12 +81,17 @@ public sealed class CliOptions
                     if (i + 1 >= args.Length) throw new MountException("--threads needs a number");
                     o.Threads = ParseThreads(args[++i]);
                     break;
+                case "--log":
+                    if (i + 1 >= args.Length) throw new MountException("--log needs a file name");
+                    o.LogFile = NonEmptyLog(args[++i]);
+                    break;
                 case "--spin":
                     if (i + 1 >= args.Length) throw new MountException("--spin needs a number of microseconds");
                     o.SpinMicroseconds = ParseSpin(args[++i]);
                     break;
                 default:
                     if (a.StartsWith("--spin=", StringComparison.Ordinal)) { o.SpinMicroseconds = ParseSpin(a["--spin=".Length..]); break; }
+                    if (a.StartsWith("--log=", StringComparison.Ordinal)) { o.LogFile = NonEmptyLog(a["--log=".Length..]); break; }
                     if (a.StartsWith("-o", StringComparison.Ordinal) && a.Length > 2) { o.OptionLists.Add(a[2..]); break; }
                     if (a.StartsWith("--threads=", StringComparison.Ordinal)) { o.Threads = ParseThreads(a["--threads=".Length..]); break; }
                     if (a.StartsWith('-') && a.Length > 1) throw new MountException($"unknown option '{a}' (see fastfuse --help)");
@@ -89,6 +102,13 @@ public sealed class CliOptions
         if (o.Help || o.Version) return o;
         if (positional.Count == 0) throw new MountException("no filesystem given (memfs, hello or loopback); see fastfuse --help");
         o.FileSystem = positional[0];
+        // loopback:SOURCE is loopback SOURCE in one word, the form an fstab line or mount(8) can pass as the source.
+        if (o.FileSystem.StartsWith("loopback:", StringComparison.Ordinal))
+        {
+            if (o.FileSystem.Length == "loopback:".Length) throw new MountException("loopback: needs a SOURCE directory after the colon");
+            positional.Insert(1, o.FileSystem["loopback:".Length..]);
+            o.FileSystem = positional[0] = "loopback";
+        }
         if (Array.IndexOf(FileSystems, o.FileSystem) < 0)
             throw new MountException($"unknown filesystem '{o.FileSystem}' (memfs, hello or loopback)");
         int want = o.FileSystem == "loopback" ? 3 : 2;
@@ -99,8 +119,39 @@ public sealed class CliOptions
         if (want == 3) o.Source = positional[1];
         o.Mountpoint = positional[want - 1];
         o.Mount = MountOptions.Parse(o.OptionLists.ToArray());
+        RefuseWhatTheFileSystemIgnores(o.FileSystem, o.Mount);
+        // libfuse's -o debug is -d: the trace, in the foreground.
+        if (o.Mount.Debug) { o.Debug = true; o.Foreground = true; }
+        o.Mount.Debug = o.Debug;
+        if (o.PrintStats && !o.Foreground && o.LogFile is null)
+            throw new MountException("--stats prints when the daemon exits, and a detached daemon has no terminal: add -f, or --log FILE");
+        if (single)
+        {
+            if (o.Threads is { } n && n != 1) throw new MountException($"-s (one thread) contradicts --threads {n}");
+            o.Threads = 1;
+        }
         return o;
     }
+
+    /// <summary>
+    /// Options the chosen filesystem would take and do nothing with: passthrough and no_splice_read are about
+    /// loopback's file descriptors; hello answers with fixed cache times and no direct_io.
+    /// </summary>
+    private static void RefuseWhatTheFileSystemIgnores(string fs, MountOptions m)
+    {
+        string[] loopbackOnly = { "passthrough", "no_splice_read" };
+        string[] notHello = { "direct_io", "entry_timeout", "attr_timeout", "negative_timeout" };
+        foreach (var key in m.Given)
+        {
+            if (fs != "loopback" && Array.IndexOf(loopbackOnly, key) >= 0)
+                throw new MountException($"mount option '{key}' is for loopback only: {fs} has no files of its own to read");
+            if (fs == "hello" && Array.IndexOf(notHello, key) >= 0)
+                throw new MountException($"mount option '{key}' does not apply to hello (fixed cache times, page cache always)");
+        }
+    }
+
+    private static string NonEmptyLog(string s) =>
+        s.Length > 0 ? s : throw new MountException("--log needs a file name");
 
     private static int ParseSpin(string s)
     {

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
-using FastFuse.Api;
-using FastFuse.Filesystems;
+using FastFuse.Interop;
 using FastFuse.Mounting;
 using FastFuse.Session;
 
@@ -10,150 +7,105 @@ namespace FastFuse.Cli;
 /// <summary>The <c>fastfuse</c> command: mount one of the example filesystems and serve it until unmounted.</summary>
 public static class Program
 {
-    private const string DaemonEnv = "FASTFUSE_DAEMON_CHILD";
-    public const string VersionText = "fastfuse 0.1.0 (FUSE protocol 7.45)";
+    public const string VersionText = $"fastfuse {BuildInfo.Version} (FUSE protocol {BuildInfo.Protocol})";
+    /// <summary>First argument of the auto_unmount watcher this binary starts of itself. Internal: not in --help.</summary>
+    internal const string WatcherFlag = "--internal-auto-unmount-watcher";
 
     public static int Main(string[] args)
     {
+        // fastfuse always answers SIGINT and SIGTERM, as Go programs do: started with them ignored (`fastfuse … &`
+        // in a script, some CI runners), it would otherwise keep the ignore (.NET respects an inherited SIG_IGN)
+        // and could only be stopped by umount or SIGKILL. Done first, before the runtime looks at the signals.
+        ProcessCalls.UnignoreSignal(Libc.SIGINT);
+        ProcessCalls.UnignoreSignal(Libc.SIGTERM);
+
+        Output.TakeOverLog();
+        if (args.Length > 0 && args[0] == WatcherFlag) return AutoUnmountWatcher.Run(args[1..]);
+        // auto_unmount on a mount(2) mount: this binary again, as the watcher (see AutoUnmountWatcher).
+        string self = Daemon.SelfExe(out string? dll);
+        AutoUnmountWatcher.Command = dll is null ? new[] { self, WatcherFlag } : new[] { self, dll, WatcherFlag };
+        if (args.Length > 0 && args[0] == Daemon.ChildFlag) return Daemon.RunChild(args[1..]);
         CliOptions cli;
+        bool fake = false;
         try
         {
+            if (MountHelper.IsHelperName(Argv0())) args = MountHelper.Translate(args, out fake);
             cli = CliOptions.Parse(args);
         }
         catch (MountException e)
         {
-            Console.Error.WriteLine($"fastfuse: {e.Message}");
+            Output.Error(e.Message);
             return 2;
         }
         if (cli.Help)
         {
-            Console.WriteLine(CliOptions.Usage);
+            Output.Stdout(CliOptions.Usage + "\n");
             return 0;
         }
         if (cli.Version)
         {
-            Console.WriteLine(VersionText);
+            Output.Stdout(VersionText + "\n");
             return 0;
         }
-        if (!cli.Foreground && Environment.GetEnvironmentVariable(DaemonEnv) is null)
-            return Daemonize(args);
-        return Serve(cli);
+        if (fake) return 0;                     // mount -f: the arguments are good, and nothing is mounted
+        return cli.Foreground ? MountAndServe(cli, detached: false) : Daemon.StartChild(args);
     }
 
-    internal static IRawFileSystem CreateFileSystem(CliOptions cli)
+    /// <summary>The name this program was started by (argv[0], the first string of /proc/self/cmdline).</summary>
+    private static string Argv0()
     {
-        var m = cli.Mount;
-        switch (cli.FileSystem)
-        {
-            case "memfs":
-                m.Subtype ??= "memfs";
-                return new MemFs(new MemFsOptions
-                {
-                    EntryTimeout = TimeSpan.FromSeconds(m.EntryTimeout),
-                    AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
-                    NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
-                    DirectIo = m.DirectIo,
-                    RootUid = Interop.ProcessIdentity.Uid,
-                    RootGid = Interop.ProcessIdentity.Gid,
-                });
-            case "hello":
-                m.Subtype ??= "hello";
-                return new HelloFs();
-            case "loopback":
-                m.Subtype ??= "loopback";
-                if (m.FsName == "fastfuse") m.FsName = Path.GetFullPath(cli.Source!);
-                if (!Directory.Exists(cli.Source)) throw new MountException($"loopback source {cli.Source} is not a directory");
-                return new LoopbackFs(cli.Source!, new LoopbackOptions
-                {
-                    EntryTimeout = TimeSpan.FromSeconds(m.EntryTimeout),
-                    AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
-                    NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
-                    DirectIo = m.DirectIo,
-                    Passthrough = m.Passthrough,
-                });
-            default:
-                throw new MountException($"unknown filesystem '{cli.FileSystem}'");
-        }
-    }
-
-    private static int Serve(CliOptions cli)
-    {
-        if (cli.Debug) Log.Level = LogLevel.Debug;
-        FuseSession session;
         try
         {
-            var fs = CreateFileSystem(cli);
-            var so = new SessionOptions();
-            if (cli.Threads is { } t) so.Threads = t;
-            so.SpliceReads = !cli.Mount.NoSpliceRead;
-            so.Transport = cli.Mount.Transport;
-            if (cli.Mount.UringDepth is { } depth) so.UringDepth = depth;
-            if (cli.SpinMicroseconds is { } us) so.Spin = TimeSpan.FromMicroseconds(us);
-            session = FuseSession.Mount(fs, cli.Mountpoint!, cli.Mount, so);
+            var cmdline = File.ReadAllBytes("/proc/self/cmdline");
+            int nul = Array.IndexOf(cmdline, (byte)0);
+            return System.Text.Encoding.UTF8.GetString(cmdline, 0, nul < 0 ? cmdline.Length : nul);
         }
-        catch (MountException e)
+        catch (IOException)
         {
-            Console.Error.WriteLine($"fastfuse: {e.Message}");
-            return 1;
+            return "";
         }
-
-        int signalled = 0;
-        void OnSignal(PosixSignalContext ctx)
-        {
-            ctx.Cancel = true;
-            if (Interlocked.Exchange(ref signalled, 1) != 0) return;
-            // Unmount on a thread of its own: the signal handler must return at once.
-            new Thread(() =>
-            {
-                int r = session.Unmount(lazy: cli.Mount.LazyUnmount);
-                if (r == Kernel.Errno.EBUSY)
-                {
-                    Log.Info($"{cli.Mountpoint} is busy; detaching it lazily");
-                    session.Unmount(lazy: true);
-                }
-            }) { IsBackground = true, Name = "fastfuse-unmount" }.Start();
-        }
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-
-        session.Start();
-        if (Environment.GetEnvironmentVariable(DaemonEnv) is not null)
-        {
-            // Tell the waiting parent the mount is up, then let go of its pipe.
-            if (session.WaitForInit(TimeSpan.FromSeconds(30))) Console.Out.WriteLine("ready");
-            Console.Out.Flush();
-            Console.SetOut(TextWriter.Null);
-        }
-        session.Wait();
-        bool aborted = session.Aborted;
-        session.Dispose();
-        if (cli.PrintStats) Console.Out.Write(session.Stats.Format());
-        if (aborted) Console.Error.WriteLine($"fastfuse: the connection to {cli.Mountpoint} was aborted; exiting");
-        return 0;
     }
 
     /// <summary>
-    /// Detach like a classic daemon without fork() (unsafe in a managed process): start this binary again with
-    /// the same arguments in a new session, wait until it says the mount is ready, and exit.
+    /// Mount, and once the mount answers hand the standard streams over: a detached daemon to /dev/null or the
+    /// --log file (and it tells its parent it is ready), a foreground one to the --log file if one is given.
+    /// Every failure up to then is one line on the caller's stderr and exit 1.
     /// </summary>
-    private static int Daemonize(string[] args)
+    internal static int MountAndServe(CliOptions cli, bool detached)
     {
-        string exe = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path");
-        var psi = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, UseShellExecute = false };
-        psi.ArgumentList.Add(exe);
-        if (Path.GetFileNameWithoutExtension(exe) == "dotnet")
-            foreach (var a in Environment.GetCommandLineArgs().Take(1)) psi.ArgumentList.Add(a);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment[DaemonEnv] = "1";
-        using var child = Process.Start(psi);
-        if (child is null)
+        int logFd = -1;
+        FuseSession session;
+        try
         {
-            Console.Error.WriteLine("fastfuse: could not start the background process");
+            if (detached || cli.LogFile is not null) logFd = Streams.OpenLog(cli.LogFile);
+            session = Server.Mount(cli);
+        }
+        catch (MountException e)
+        {
+            Output.Error(e.Message);
             return 1;
         }
-        string? line = child.StandardOutput.ReadLine();
-        if (line == "ready") return 0;
-        child.WaitForExit();
-        return child.ExitCode == 0 ? 1 : child.ExitCode;
+
+        bool Start()
+        {
+            try
+            {
+                Server.StartAndWaitForInit(session, cli);
+            }
+            catch (MountException e)
+            {
+                Output.Error(e.Message);
+                return false;
+            }
+            if (detached) Daemon.Detach(logFd);
+            else if (logFd >= 0)
+            {
+                Streams.Redirect(logFd, 2);
+                Streams.Redirect(logFd, 1);
+            }
+            if (logFd >= 0) Libc.Close(logFd);
+            return true;
+        }
+        return Server.Serve(session, cli, Start);
     }
 }

@@ -38,14 +38,24 @@ internal static unsafe class Fusermount
         return p.ExitCode;
     }
 
-    /// <summary>Mount through fusermount3; returns the /dev/fuse fd it passed back.</summary>
-    public static int Mount(string mountpoint, MountOptions options)
+    /// <summary>
+    /// Mount through fusermount3; returns the /dev/fuse fd it passed back. With auto_unmount fusermount3 stays
+    /// after passing the fd, watching its socket: <paramref name="guard"/> holds our end for the mount's life.
+    /// </summary>
+    public static int Mount(string mountpoint, MountOptions options, out AutoUnmountGuard? guard)
     {
-        string exe = Find() ?? throw new MountException("fusermount3 not found (install the fuse3 package), and not running as root");
+        guard = null;
+        string exe = Find() ?? throw new MountException(options.AutoUnmount
+            ? "auto_unmount needs fusermount3 here (install the fuse3 package)"
+            : "fusermount3 not found (install the fuse3 package), and not running as root");
         int* sv = stackalloc int[2];
         // The child's end must survive exec, so no SOCK_CLOEXEC on it; ours gets it after the call.
         if (Libc.Socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM, 0, sv) < 0)
             throw new MountException($"socketpair: {Errno.Name(Libc.Errno)}");
+        // Ours must not reach fusermount3: with auto_unmount it waits for the socket to close, which it never
+        // would while it held our end itself.
+        Libc.Fcntl(sv[0], 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+        if (options.AutoUnmount) return MountStaying(exe, mountpoint, options, sv, out guard);
         try
         {
             var env = new Dictionary<string, string> { ["_FUSE_COMMFD"] = sv[1].ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -63,6 +73,49 @@ internal static unsafe class Fusermount
             Libc.Close(sv[0]);
             if (sv[1] >= 0) Libc.Close(sv[1]);
         }
+    }
+
+    /// <summary>
+    /// fusermount3 -o auto_unmount: it passes the fd and stays until the socket closes (this process's death, or
+    /// the guard's Disarm after a clean unmount), then unmounts. Its output is collected, for the error line if it
+    /// fails before passing the fd.
+    /// </summary>
+    private static int MountStaying(string exe, string mountpoint, MountOptions options, int* sv, out AutoUnmountGuard? guard)
+    {
+        guard = null;
+        var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-o", options.FusermountOptions(), "--", mountpoint }) psi.ArgumentList.Add(a);
+        psi.Environment["_FUSE_COMMFD"] = sv[1].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var errors = new List<string>();
+        Process p;
+        try
+        {
+            p = Process.Start(psi) ?? throw new MountException($"could not start {exe}");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            Libc.Close(sv[0]);
+            Libc.Close(sv[1]);
+            throw new MountException($"could not start {exe}: {e.Message}");
+        }
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (errors) errors.Add(e.Data); };
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        Libc.Close(sv[1]);
+        int fd = ReceiveFd(sv[0]);             // 0 bytes (fusermount3 exited) if it failed
+        if (fd < 0)
+        {
+            Libc.Close(sv[0]);
+            p.WaitForExit(30_000);
+            p.WaitForExit();                   // the output readers reach their end
+            string err;
+            lock (errors) err = string.Join(' ', errors).Trim();
+            p.Dispose();
+            throw new MountException($"fusermount3 failed: {(err.Length > 0 ? err : Errno.Name(-fd))}");
+        }
+        guard = new FusermountGuard(sv[0], p);
+        return fd;
     }
 
     private static int ReceiveFd(int sock)

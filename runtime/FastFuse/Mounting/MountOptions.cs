@@ -12,7 +12,8 @@ public sealed class MountException : Exception
 /// <summary>
 /// Options in the usual FUSE form (<c>-o allow_other,default_permissions,ro,fsname=X,subtype=Y,max_read=N</c>),
 /// split into what goes to the kernel's mount data, the VFS mount flags, and what the runtime or the filesystem
-/// reads itself (cache timeouts, direct_io…). Unknown options are an error, never silently dropped.
+/// reads itself (cache timeouts, direct_io…). Every option accepted is acted on; any other is an error, never
+/// silently dropped.
 /// </summary>
 public sealed class MountOptions
 {
@@ -46,10 +47,17 @@ public sealed class MountOptions
     public bool UseFusermount { get; set; }
     /// <summary>Unmount lazily (MNT_DETACH / fusermount3 -z).</summary>
     public bool LazyUnmount { get; set; }
-    /// <summary>Options given that the kernel does not know and the runtime keeps for the filesystem (key=value or key).</summary>
-    public Dictionary<string, string> Extra { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Unmount when the daemon dies, however it dies (libfuse's auto_unmount): through fusermount3's own watcher, or
+    /// for a mount(2) mount the program's <see cref="AutoUnmountWatcher"/> (fusermount3 when it has none).
+    /// </summary>
+    public bool AutoUnmount { get; set; }
+    /// <summary>libfuse's <c>-o debug</c>: one log line per request and per reply (the session logs at Debug level).</summary>
+    public bool Debug { get; set; }
 
-    private static readonly string[] FsOnly = { "kernel_cache", "auto_cache", "noforget", "remember", "writeback_cache", "no_writeback_cache" };
+    /// <summary>The names of the options given (key of key=value), for callers that refuse some in some cases.</summary>
+    public IReadOnlySet<string> Given => _given;
+    private readonly HashSet<string> _given = new(StringComparer.Ordinal);
 
     /// <summary>Parse one or more comma-separated option lists (each the argument of a <c>-o</c>).</summary>
     public static MountOptions Parse(params string[] lists)
@@ -67,6 +75,7 @@ public sealed class MountOptions
             int eq = raw.IndexOf('=');
             string key = eq < 0 ? raw : raw[..eq];
             string? value = eq < 0 ? null : raw[(eq + 1)..];
+            _given.Add(key);
             switch (key)
             {
                 case "allow_other": Flag(key, value); AllowOther = true; break;
@@ -88,6 +97,8 @@ public sealed class MountOptions
                 case "uring_depth": UringDepth = (int)UInt(key, value, 1, 4096); break;
                 case "fusermount": Flag(key, value); UseFusermount = true; break;
                 case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
+                case "debug": Flag(key, value); Debug = true; break;
+                case "auto_unmount": Flag(key, value); AutoUnmount = true; break;
                 case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;
                 case "suid": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOSUID; break;
                 case "nodev": Flag(key, value); MountFlags |= Interop.Libc.MS_NODEV; break;
@@ -105,7 +116,8 @@ public sealed class MountOptions
                 case "dirsync": Flag(key, value); MountFlags |= Interop.Libc.MS_DIRSYNC; break;
                 case "lazytime": Flag(key, value); MountFlags |= Interop.Libc.MS_LAZYTIME; break;
                 default:
-                    if (Array.IndexOf(FsOnly, key) >= 0) { Extra[key] = value ?? ""; break; }
+                    // libfuse's kernel_cache, auto_cache, writeback_cache, noforget, remember=… land here too: nothing
+                    // implements them yet, and an option that is accepted but does nothing is worse than an error.
                     throw new MountException($"unknown mount option '{raw}' (see fastfuse --help for the options)");
             }
         }
@@ -190,6 +202,7 @@ public sealed class MountOptions
         if ((MountFlags & Interop.Libc.MS_SYNCHRONOUS) != 0) sb.Append(",sync");
         if ((MountFlags & Interop.Libc.MS_DIRSYNC) != 0) sb.Append(",dirsync");
         if (AllowRoot) sb.Append(",allow_root");
+        if (AutoUnmount) sb.Append(",auto_unmount");
         AppendFuseOptions(sb);
         return sb.ToString();
     }

@@ -14,6 +14,8 @@ public sealed class MountHandle
     /// <summary>The connection's number in /sys/fs/fuse/connections (the mount's device minor), or 0 if unknown.</summary>
     public uint ConnectionId { get; internal set; }
     public bool Unmounted { get; internal set; }
+    /// <summary>With auto_unmount: the process that unmounts if this one dies (told to stand down at unmount).</summary>
+    internal AutoUnmountGuard? AutoUnmount { get; set; }
 }
 
 /// <summary>
@@ -24,11 +26,35 @@ public static class Mounter
 {
     public static MountHandle Mount(string mountpoint, MountOptions options)
     {
+        if (options.Debug) Session.Log.Level = Session.LogLevel.Debug;
         var (path, _) = Mountpoint.Check(mountpoint);
-        bool direct = !options.UseFusermount && Libc.Geteuid() == 0;
-        var handle = direct ? DirectMount(path, options) : new MountHandle { Mountpoint = path, Method = MountMethod.Fusermount, Fd = Fusermount.Mount(path, options) };
+        // auto_unmount needs a process that outlives this one: the program's watcher for a mount(2) mount, or,
+        // when the program has none, fusermount3's (as libfuse does).
+        bool direct = !options.UseFusermount && Libc.Geteuid() == 0 && (!options.AutoUnmount || AutoUnmountWatcher.Command is not null);
+        MountHandle handle;
+        if (direct) handle = DirectMount(path, options);
+        else
+        {
+            int fd = Fusermount.Mount(path, options, out var guard);
+            handle = new MountHandle { Mountpoint = path, Method = MountMethod.Fusermount, Fd = fd, AutoUnmount = guard };
+        }
         if (Mountpoint.FindMount(path) is { } info && info.Major == 0) handle.ConnectionId = info.Minor;
+        if (direct && options.AutoUnmount) StartWatcher(handle);
         return handle;
+    }
+
+    private static void StartWatcher(MountHandle handle)
+    {
+        try
+        {
+            handle.AutoUnmount = AutoUnmountWatcher.Start(handle);
+        }
+        catch (MountException)
+        {
+            Unmount(handle, lazy: true);
+            Libc.Close(handle.Fd);
+            throw;
+        }
     }
 
     private static MountHandle DirectMount(string path, MountOptions options)
@@ -71,7 +97,11 @@ public static class Mounter
         {
             result = Mountpoint.FindMount(handle.Mountpoint) is null ? 0 : Errno.EBUSY;
         }
-        if (result == 0) handle.Unmounted = true;
+        if (result == 0)
+        {
+            handle.Unmounted = true;
+            handle.AutoUnmount?.Disarm();
+        }
         return result;
     }
 

@@ -42,6 +42,14 @@ public sealed class CliTests
     [InlineData(new[] { "memfs" }, "needs a MOUNTPOINT")]
     [InlineData(new[] { "zfs", "MNT" }, "unknown filesystem 'zfs'")]
     [InlineData(new[] { "memfs", "MNT", "--threads", "0" }, "--threads")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "writeback_cache" }, "unknown mount option 'writeback_cache'")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "rw,kernel_cache" }, "unknown mount option 'kernel_cache'")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "auto_cache" }, "unknown mount option 'auto_cache'")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "noforget" }, "unknown mount option 'noforget'")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "remember=10" }, "unknown mount option 'remember=10'")]
+    [InlineData(new[] { "memfs", "MNT", "-s", "--threads", "2" }, "-s (one thread) contradicts --threads 2")]
+    [InlineData(new[] { "memfs", "MNT", "-o", "passthrough" }, "'passthrough' is for loopback only")]
+    [InlineData(new[] { "hello", "MNT", "-o", "attr_timeout=0" }, "'attr_timeout' does not apply to hello")]
     [InlineData(new string[0], "no filesystem")]
     public void BadArguments_OneLineOnStderr_NonZeroExit_NothingMounted(string[] template, string expected)
     {
@@ -199,6 +207,54 @@ public sealed class CliTests
             Mounts.ForceUnmount(mnt.Path);
         }
     }
+
+    [MountFact]
+    public void DashODebug_IsDashD_ForegroundWithTheTrace()
+    {
+        using var mnt = new TempMountpoint();
+        using var p = FastFuseProcess.Start("memfs", mnt.Path, "-o", "debug");       // no -f: debug implies it
+        try
+        {
+            Assert.True(Mounts.WaitUntil(() => Mounts.IsMounted(mnt.Path) || p.HasExited, MountWait) && !p.HasExited,
+                "fastfuse -o debug did not stay in the foreground with the mount\n" + p.AllOutput);
+            Assert.False(Mounts.Io(() => File.Exists(mnt["probe-o-debug"]), "lookup"));
+            Assert.True(p.WaitForStderr(l => l.Contains("LOOKUP n1 [\"probe-o-debug\"]"), TimeSpan.FromSeconds(10)), "no rx LOOKUP line\n" + p.AllOutput);
+            StopWithSigint(p, mnt);
+        }
+        finally
+        {
+            Mounts.ForceUnmount(mnt.Path);
+        }
+    }
+
+    [MountTheory]
+    [InlineData(new[] { "-s" }, 1)]
+    [InlineData(new[] { "--threads", "3" }, 3)]
+    public void DashS_ServesWithOneWorker(string[] flags, int workers)
+    {
+        using var mnt = new TempMountpoint();
+        using var p = StartForeground(mnt, flags);
+        try
+        {
+            Mounts.Io(() => File.WriteAllText(mnt["f"], "one thread"), "write");
+            Assert.Equal("one thread", Mounts.Io(() => File.ReadAllText(mnt["f"]), "read"));
+            // Each worker reads its own /dev/fuse fd (the first the mount's, the others clones made after INIT).
+            Assert.True(Mounts.WaitUntil(() => DevFuseFds(p.Pid) == workers, TimeSpan.FromSeconds(5)),
+                $"{DevFuseFds(p.Pid)} /dev/fuse fds open, expected {workers}");
+            StopWithSigint(p, mnt);
+        }
+        finally
+        {
+            Mounts.ForceUnmount(mnt.Path);
+        }
+    }
+
+    private static int DevFuseFds(int pid) =>
+        Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Count(fd =>
+        {
+            try { return new FileInfo(fd).LinkTarget == "/dev/fuse"; }
+            catch (IOException) { return false; }
+        });
 
     [MountFact]
     public void Stats_PrintsPerOpcodeRowsAndReplyClassesAtExit()

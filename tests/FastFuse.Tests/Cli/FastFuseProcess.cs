@@ -49,17 +49,21 @@ internal sealed class FastFuseProcess : IDisposable
     private readonly TaskCompletionSource _outDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _errDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private FastFuseProcess(IEnumerable<string> args)
+    private FastFuseProcess(IEnumerable<string> args, string[]? via = null)
     {
-        var psi = new ProcessStartInfo(FastFuseBinary.Executable)
+        var psi = new ProcessStartInfo(via is { Length: > 0 } ? via[0] : FastFuseBinary.Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (via is { Length: > 0 })
+        {
+            foreach (var a in via.Skip(1)) psi.ArgumentList.Add(a);
+            psi.ArgumentList.Add(FastFuseBinary.Executable);
+        }
         foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("FASTFUSE_DAEMON_CHILD");
         _p = new Process { StartInfo = psi };
         _p.OutputDataReceived += (_, e) => { if (e.Data is null) _outDone.TrySetResult(); else lock (_out) _out.Add(e.Data); };
         _p.ErrorDataReceived += (_, e) => { if (e.Data is null) _errDone.TrySetResult(); else lock (_err) _err.Add(e.Data); };
@@ -70,6 +74,9 @@ internal sealed class FastFuseProcess : IDisposable
     }
 
     public static FastFuseProcess Start(params string[] args) => new(args);
+
+    /// <summary>Start fastfuse through a program that execs it (env, setsid…): <c>via[0] via[1..] fastfuse args</c>.</summary>
+    public static FastFuseProcess StartVia(string[] via, params string[] args) => new(args, via);
 
     /// <summary>Run to the end (killed after <paramref name="timeout"/>, which fails the test).</summary>
     public static FastFuseProcess Run(TimeSpan timeout, params string[] args)

@@ -1,55 +1,90 @@
-using FastFuse.Api;
-using FastFuse.Kernel;
+using System.Diagnostics;
+using FastFuse.Tests.Cli;
 using FastFuse.Tests.Infrastructure;
 
 namespace FastFuse.Tests.Examples;
 
-// The README's example filesystem, verbatim: if the API changes under it, this stops compiling.
-internal sealed class OneFile : IRawFileSystem
+/// <summary>
+/// The README's C# example as a reader uses it: the code block, verbatim, as Program.cs of a new console project
+/// (the project file <c>dotnet new console</c> writes, plus a reference to FastFuse), built with the SDK and run.
+/// </summary>
+public sealed class ReadmeExampleTests
 {
-    static readonly byte[] Name = "greeting"u8.ToArray(), Data = "hi there\n"u8.ToArray();
-    const ulong FileId = 2;
+    private static readonly Lazy<(string Exe, CommandResult Build)> s_built = new(Build);
 
-    static void Fill(ulong ino, ref FuseAttr a)
+    /// <summary>The first ```csharp block of README.md, exactly as it stands between the fences.</summary>
+    internal static string ExampleText()
     {
-        a.Ino = ino;
-        a.Mode = ino == 1 ? Linux.S_IFDIR | 0x1ED : Linux.S_IFREG | 0x124;   // 0755 dir, 0444 file
-        a.Nlink = ino == 1 ? 2u : 1u;
-        a.Size = ino == 1 ? 0 : (ulong)Data.Length;
+        string readme = File.ReadAllText(Path.Combine(Command.Repo, "README.md"));
+        const string open = "```csharp\n";
+        int start = readme.IndexOf(open, StringComparison.Ordinal);
+        Assert.True(start >= 0, "README.md has no ```csharp block");
+        start += open.Length;
+        int end = readme.IndexOf("\n```", start - 1, StringComparison.Ordinal);
+        Assert.True(end > start, "the README's ```csharp block is not closed");
+        return readme[start..(end + 1)];
     }
 
-    public int Lookup(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut e)
+    private static (string, CommandResult) Build()
     {
-        if (parent != 1 || !name.SequenceEqual(Name)) return Errno.ENOENT;
-        e.Nodeid = FileId; e.EntryValid = 1; e.AttrValid = 1;
-        Fill(FileId, ref e.Attr);
-        return 0;
+        string dir = Directory.CreateTempSubdirectory("fastfuse-readme-example-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
+        File.WriteAllText(Path.Combine(dir, "Program.cs"), ExampleText());
+        // What `dotnet new console` writes, and the library this test itself was built against.
+        string lib = Path.Combine(AppContext.BaseDirectory, "FastFuse.dll");
+        File.WriteAllText(Path.Combine(dir, "OneFileExample.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <Reference Include="FastFuse" HintPath="{lib}" />
+              </ItemGroup>
+            </Project>
+            """);
+        var r = Command.Run("dotnet", new[] { "build", "-c", "Release", "-o", Path.Combine(dir, "out"), "--nologo", "-nodeReuse:false", "-v", "quiet" },
+            TimeSpan.FromMinutes(5), cwd: dir);
+        return (Path.Combine(dir, "out", "OneFileExample"), r);
     }
-    public int Getattr(in RequestContext ctx, ulong ino, ulong? fh, ref FuseAttrOut a) { a.AttrValid = 1; Fill(ino, ref a.Attr); return 0; }
-    public int Open(in RequestContext ctx, ulong ino, int flags, ref FuseOpenOut o) => (flags & 3) == 0 ? 0 : Errno.EROFS;
-    public int Read(in RequestContext ctx, ulong ino, ulong fh, long off, int size, ref DataReply data)
-    {
-        if (off < Data.Length) data.Append(Data.AsSpan((int)off, Math.Min(size, Data.Length - (int)off)));
-        return 0;
-    }
-    public int Readdir(in RequestContext ctx, ulong ino, ulong fh, long off, ref DirectoryReply d)
-    {
-        if (off < 1 && !d.Add("."u8, 1, Linux.S_IFDIR, 1)) return 0;
-        if (off < 2 && !d.Add(".."u8, 1, Linux.S_IFDIR, 2)) return 0;
-        if (off < 3) d.Add(Name, FileId, Linux.S_IFREG, 3);
-        return 0;
-    }
-}
 
+    [Fact]
+    public void PastedIntoANewConsoleProject_ItBuildsWithoutWarnings()
+    {
+        var (exe, build) = s_built.Value;
+        Assert.True(build.ExitCode == 0, "the README example does not build:\n" + build.All);
+        Assert.DoesNotContain(build.Stdout.Concat(build.Stderr), l => l.Contains("warning CS"));
+        Assert.True(File.Exists(exe), $"no {exe} after the build");
+    }
 
-public class ReadmeExampleTests
-{
     [MountFact]
-    public void ReadmeExampleServesItsFile()
+    public void BuiltAndRun_ItServesItsFile_AndCtrlCUnmounts()
     {
-        using var m = new MountedFs(new OneFile(), "ro");
-        Assert.Equal(new[] { "greeting" }, Directory.GetFileSystemEntries(m.Path).Select(Path.GetFileName).ToArray());
-        Assert.Equal("hi there\n", File.ReadAllText(m["greeting"]));
-        Assert.ThrowsAny<Exception>(() => File.OpenWrite(m["greeting"]).Dispose());
+        var (exe, build) = s_built.Value;
+        Assert.True(build.ExitCode == 0, "the README example does not build:\n" + build.All);
+        using var mnt = new TempMountpoint();
+        var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        psi.ArgumentList.Add(mnt.Path);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.True(Mounts.WaitUntil(() => Mounts.IsMounted(mnt.Path) || p.HasExited, TimeSpan.FromSeconds(30)) && !p.HasExited,
+                "the example did not mount: " + (p.HasExited ? stderr.Result : "(still starting)"));
+            Assert.Equal(new[] { "greeting" }, Mounts.Io(() => Directory.GetFileSystemEntries(mnt.Path).Select(Path.GetFileName).ToArray(), "readdir"));
+            Assert.Equal("hi there\n", Mounts.Io(() => File.ReadAllText(mnt["greeting"]), "read"));
+            Assert.ThrowsAny<Exception>(() => Mounts.Io(() => File.OpenWrite(mnt["greeting"]).Dispose(), "open for writing"));
+
+            Assert.True(FastFuseProcess.Kill(p.Id, FastFuseProcess.SIGINT));
+            Assert.True(p.WaitForExit(20_000), "the example did not exit within 20 s of SIGINT");
+            Assert.True(p.ExitCode == 0, $"exit {p.ExitCode}: {stderr.Result}");
+            Assert.False(Mounts.IsMounted(mnt.Path), "still mounted after SIGINT");
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill();
+        }
     }
 }

@@ -68,6 +68,48 @@ public sealed class CliOptionsTests
     }
 
     [Theory]
+    [InlineData("memfs", "passthrough", "is for loopback only")]
+    [InlineData("memfs", "no_splice_read", "is for loopback only")]
+    [InlineData("hello", "passthrough", "is for loopback only")]
+    [InlineData("hello", "direct_io", "does not apply to hello")]
+    [InlineData("hello", "entry_timeout=0", "does not apply to hello")]
+    [InlineData("hello", "attr_timeout=2", "does not apply to hello")]
+    [InlineData("hello", "negative_timeout=0", "does not apply to hello")]
+    public void OptionsTheFileSystemWouldIgnore_AreRefused(string fs, string option, string expected)
+    {
+        var e = Assert.Throws<MountException>(() => CliOptions.Parse([fs, "/m", "-o", option]));
+        Assert.Contains($"'{option.Split('=')[0]}' {expected}", e.Message);
+        // loopback takes them all; memfs takes direct_io and the timeouts.
+        CliOptions.Parse(["loopback", "/src", "/m", "-o", option]);
+        if (fs == "hello" && !option.StartsWith("passthrough")) CliOptions.Parse(["memfs", "/m", "-o", option]);
+    }
+
+    [Fact]
+    public void DashODebug_IsDashD()
+    {
+        var o = CliOptions.Parse(["memfs", "/m", "-o", "ro,debug"]);
+        Assert.True(o.Debug);
+        Assert.True(o.Foreground);
+        Assert.True(o.Mount.Debug);
+        Assert.True(CliOptions.Parse(["memfs", "/m", "-d"]).Mount.Debug);
+        Assert.False(CliOptions.Parse(["memfs", "/m"]).Mount.Debug);
+    }
+
+    [Fact]
+    public void DashS_IsOneThread()
+    {
+        Assert.Equal(1, CliOptions.Parse(["memfs", "/m", "-s"]).Threads);
+        Assert.Equal(1, CliOptions.Parse(["-s", "memfs", "/m", "--threads", "1"]).Threads);
+    }
+
+    [Fact]
+    public void DashS_AndMoreThreads_Contradict()
+    {
+        var e = Assert.Throws<MountException>(() => CliOptions.Parse(["memfs", "/m", "-s", "--threads", "3"]));
+        Assert.Equal("-s (one thread) contradicts --threads 3", e.Message);
+    }
+
+    [Theory]
     [InlineData("-h")]
     [InlineData("--help")]
     public void Help_NeedsNothingElse(string flag)

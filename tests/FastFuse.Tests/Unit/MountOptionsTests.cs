@@ -28,7 +28,7 @@ public sealed class MountOptionsTests
         Assert.False(o.Passthrough);
         Assert.False(o.UseFusermount);
         Assert.False(o.LazyUnmount);
-        Assert.Empty(o.Extra);
+        Assert.False(o.Debug);
         Assert.Equal("fuse", o.FsType);
     }
 
@@ -114,16 +114,35 @@ public sealed class MountOptionsTests
         Assert.Equal(seconds, o.NegativeTimeout);
     }
 
-    [Fact]
-    public void FilesystemOnlyOptions_AreKeptInExtra()
+    [Theory]
+    [InlineData("writeback_cache")]
+    [InlineData("no_writeback_cache")]
+    [InlineData("kernel_cache")]
+    [InlineData("auto_cache")]
+    [InlineData("noforget")]
+    [InlineData("remember=5")]
+    public void LibfuseCacheOptions_NotImplemented_AreRefusedAsUnknown(string option)
     {
-        var o = MountOptions.Parse("kernel_cache,auto_cache,noforget,remember=5,writeback_cache,no_writeback_cache");
-        Assert.Equal("", o.Extra["kernel_cache"]);
-        Assert.Equal("", o.Extra["auto_cache"]);
-        Assert.Equal("", o.Extra["noforget"]);
-        Assert.Equal("5", o.Extra["remember"]);
-        Assert.Equal("", o.Extra["writeback_cache"]);
-        Assert.Equal("", o.Extra["no_writeback_cache"]);
+        // Accepted and ignored they would promise a behaviour nothing delivers: the same refusal as any unknown option.
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse("ro," + option));
+        Assert.Equal($"unknown mount option '{option}' (see fastfuse --help for the options)", e.Message);
+    }
+
+    [Fact]
+    public void AutoUnmount_ReachesFusermount3()
+    {
+        var o = MountOptions.Parse("auto_unmount");
+        Assert.True(o.AutoUnmount);
+        Assert.Contains(",auto_unmount", o.FusermountOptions());
+        Assert.DoesNotContain("auto_unmount", new MountOptions().FusermountOptions());
+        Assert.DoesNotContain("auto_unmount", o.KernelData(3, 0x4000, 0, 0));
+    }
+
+    [Fact]
+    public void Debug_IsLibfusesDashD()
+    {
+        Assert.True(MountOptions.Parse("ro,debug").Debug);
+        Assert.Contains("takes no value", Assert.Throws<MountException>(() => MountOptions.Parse("debug=1")).Message);
     }
 
     [Fact]
@@ -219,6 +238,6 @@ public sealed class MountOptionsTests
         Assert.Equal(@"fsname=x\,y,rw,nosuid,nodev", new MountOptions { FsName = "x,y" }.FusermountOptions());
         // Runtime-only options never reach fusermount3.
         Assert.Equal("fsname=fastfuse,rw,nosuid,nodev",
-            MountOptions.Parse("direct_io,entry_timeout=0.5,lazy_umount,kernel_cache").FusermountOptions());
+            MountOptions.Parse("direct_io,entry_timeout=0.5,lazy_umount,debug").FusermountOptions());
     }
 }
