@@ -9,8 +9,9 @@ using static FastFuse.Filesystems.Native.LoopSys;
 
 namespace FastFuse.Filesystems;
 
-// Open files and directories, data, xattrs. A file handle is the real descriptor (fh = fd); a directory handle
-// is its descriptor too, with a getdents64 buffer kept in _dirs.
+// Open files and directories, data, xattrs. A file handle is the real descriptor (fh = fd, with DirectHandle set for
+// an O_DIRECT one: LoopbackFs.DirectIo.cs); a directory handle is its descriptor too, with a getdents64 buffer kept
+// in _dirs.
 public sealed partial class LoopbackFs
 {
     private const int XattrNameMax = 255;
@@ -39,7 +40,7 @@ public sealed partial class LoopbackFs
         using (Become(in ctx))
             fd = OpenAt(AT_FDCWD, path, f, 0);
         if (fd < 0) return LoopSys.LastErrno();
-        FinishOpen(in ctx, node, fd, ref open);
+        FinishOpen(in ctx, node, fd, flags, ref open);
         return Status.Ok;
     }
 
@@ -74,13 +75,13 @@ public sealed partial class LoopbackFs
             Close(fd);  // cannot happen: the entry holds a reference until the kernel forgets it
             return Errno.ENOENT;
         }
-        FinishOpen(in ctx, node, fd, ref open);
+        FinishOpen(in ctx, node, fd, flags, ref open);
         return Status.Ok;
     }
 
-    private void FinishOpen(in RequestContext ctx, LoopNode node, int fd, ref FuseOpenOut open)
+    private void FinishOpen(in RequestContext ctx, LoopNode node, int fd, int flags, ref FuseOpenOut open)
     {
-        open.Fh = (ulong)fd;
+        open.Fh = (uint)fd | ((flags & O_DIRECT) != 0 ? DirectHandle : 0);
         var mode = IoMode.Daemon;
         if (_connection is { } c && c.Has(InitFlags.Passthrough))
         {
@@ -99,8 +100,10 @@ public sealed partial class LoopbackFs
     public int Read(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int size, ref DataReply data)
     {
         if (offset < 0) return Errno.EINVAL;
+        if (size <= 0) return Status.Ok;
+        if (IsDirect(fh)) return ReadDirect((int)fh, offset, size, ref data);
         // The runtime splices file → pipe → /dev/fuse, or falls back to pread; fewer bytes at end of file.
-        if (size > 0) data.AppendFile((int)fh, offset, size);
+        data.AppendFile((int)fh, offset, size);
         return Status.Ok;
     }
 
@@ -108,9 +111,16 @@ public sealed partial class LoopbackFs
     {
         written = 0;
         nint n;
-        // Safe: data is the kernel's request buffer, valid for the whole call.
-        fixed (byte* p = data)
-            n = Pwrite((int)fh, p, (nuint)data.Length, offset);
+        if (IsDirect(fh) && Misaligned(data))
+        {
+            n = PwriteAligned((int)fh, data, offset);
+        }
+        else
+        {
+            // Safe: data is the kernel's request buffer, valid for the whole call.
+            fixed (byte* p = data)
+                n = Pwrite((int)fh, p, (nuint)data.Length, offset);
+        }
         if (n < 0) return LoopSys.LastErrno();
         written = (uint)n;
         return Status.Ok;

@@ -720,5 +720,6 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
             foreach (var fd in _mountFds.Values) Close(fd);
             _mountFds.Clear();
         }
+        _bounce.Dispose();
     }
 }
