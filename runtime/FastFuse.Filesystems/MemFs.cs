@@ -12,9 +12,9 @@ namespace FastFuse.Filesystems;
 /// <para>Reference counts (<see cref="InodeTable{T}"/>): a node holds one reference for itself while it has a
 /// link or an open handle; each LOOKUP/CREATE/MKNOD/MKDIR/SYMLINK/LINK reply and each READDIRPLUS entry adds one;
 /// FORGET takes them back. An unlinked file keeps its data until its last handle is released.</para>
-/// <para>LOOKUP, GETATTR and READ allocate nothing.</para>
+/// <para>LOOKUP, GETATTR, READ and WRITE over existing data allocate nothing.</para>
 /// </summary>
-public sealed partial class MemFs : IRawFileSystem
+public sealed partial class MemFs : IRawFileSystem, IDisposable
 {
     private const int NameMax = 255;
     private const int PathMax = 4096;
@@ -65,6 +65,9 @@ public sealed partial class MemFs : IRawFileSystem
     public long CapacityBytes => _store.Capacity;
     /// <summary>Nodes alive in the inode table (root included).</summary>
     public int LiveNodes => _table.LiveCount;
+
+    /// <summary>Unmaps the file data. Call after the session ended: nothing may read or write a file afterwards.</summary>
+    public void Dispose() => _store.Dispose();
 
     public void Init(FuseConnection connection)
     {
