@@ -39,7 +39,8 @@ public sealed class CliOptions
                               default 1), direct_io (every read and write reaches the filesystem),
                               fusermount (mount through fusermount3 even as root), lazy_umount,
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
-                              no_splice_read (loopback: send file data by pread + writev instead of splice)
+                              no_splice_read (loopback: send file data by pread + writev instead of splice),
+                              size=BYTES (memfs: k/m/g/t suffix or N% of RAM, 0 = no limit), nr_inodes=N (memfs)
           -f                stay in the foreground (default: detach once mounted)
           -d                debug: one line per request and per reply (implies -f)
           --threads N       worker threads (default: number of CPUs)
