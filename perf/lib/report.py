@@ -34,6 +34,8 @@ ROWS = [
     ("randread-4k-4t-p99", "randread-4k-4t", "p99_us", "µs", "lower", "4 KiB random read, 4 threads, p99"),
     ("seq-write-1m", "seq-write-1m", "value", "MB/s", "higher", "1 MiB sequential write"),
     ("seq-read-1m", "seq-read-1m", "value", "MB/s", "higher", "1 MiB sequential read"),
+    ("new-file-write", "new-file-write", "value", "MB/s", "higher", "1 GiB sequential write into a new file (1 MiB writes, page cache)"),
+    ("new-file-rewrite", "new-file-rewrite", "value", "MB/s", "higher", "the same 1 GiB written over it"),
     ("startup", "startup", "value", "ms", "lower", "start → first stat answered"),
     ("peak-rss", None, None, "MiB", "lower", "peak RSS of the daemon (max over workloads)"),
     ("peak-rss-meta", None, None, "MiB", "lower", "peak RSS during the stat storm"),
@@ -41,7 +43,8 @@ ROWS = [
 
 
 GROUP_OF = {"stat-storm": "stat-storm", "ls-walk": "ls-walk", "create-write-unlink": "create-write-unlink",
-            "randread-4k": "randread-4k", "seq-write": "seq-rw-1m", "seq-read": "seq-rw-1m", "startup": "startup"}
+            "randread-4k": "randread-4k", "seq-write": "seq-rw-1m", "seq-read": "seq-rw-1m", "new-file": "new-file-write",
+            "startup": "startup"}
 GROUP_OF = {row[0]: next(g for k, g in GROUP_OF.items() if row[0].startswith(k)) for row in ROWS
             if not row[0].startswith("peak-rss")}
 

@@ -42,7 +42,8 @@ public sealed class CliOptions
                               fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
                               auto_unmount (unmount when the daemon dies, even by SIGKILL),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
-                              no_splice_read (loopback: send file data by pread + writev instead of splice)
+                              no_splice_read (loopback: send file data by pread + writev instead of splice),
+                              size=BYTES (memfs: k/m/g/t suffix or N% of RAM, 0 = no limit), nr_inodes=N (memfs)
           -f                stay in the foreground (default: detach once mounted: the daemon runs in a session
                             of its own, in /, with stdin, stdout and stderr on /dev/null)
           --log FILE        once mounted, append stdout and stderr (warnings, errors, --stats) to FILE instead

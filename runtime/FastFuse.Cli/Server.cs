@@ -22,13 +22,17 @@ internal static class Server
                     AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
                     NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
                     DirectIo = m.DirectIo,
+                    CapacityBytes = m.Size is 0 ? long.MaxValue : m.Size ?? 0,          // size=0: no limit, as tmpfs
+                    MaxInodes = m.NrInodes is 0 ? long.MaxValue : m.NrInodes ?? 0,
                     RootUid = Interop.ProcessIdentity.Uid,
                     RootGid = Interop.ProcessIdentity.Gid,
                 });
             case "hello":
+                MemfsOnly(cli);
                 m.Subtype ??= "hello";
                 return new HelloFs();
             case "loopback":
+                MemfsOnly(cli);
                 m.Subtype ??= "loopback";
                 if (m.FsName == "fastfuse") m.FsName = Path.GetFullPath(cli.Source!);
                 if (!Directory.Exists(cli.Source)) throw new MountException($"loopback source {cli.Source} is not a directory");
@@ -43,6 +47,13 @@ internal static class Server
             default:
                 throw new MountException($"unknown filesystem '{cli.FileSystem}'");
         }
+    }
+
+    /// <summary>size= and nr_inodes= limit memfs; anywhere else they would be accepted and ignored.</summary>
+    private static void MemfsOnly(CliOptions cli)
+    {
+        string? given = cli.Mount.Size is not null ? "size" : cli.Mount.NrInodes is not null ? "nr_inodes" : null;
+        if (given is not null) throw new MountException($"mount option '{given}' applies only to memfs, not to {cli.FileSystem}");
     }
 
     /// <summary>Mount and start the workers; a <see cref="MountException"/> (one line for the user) when it cannot.</summary>

@@ -9,15 +9,16 @@ using static FastFuse.Filesystems.Native.LoopSys;
 
 namespace FastFuse.Filesystems;
 
-// Open files and directories, data, xattrs. A file handle is the real descriptor (fh = fd); a directory handle
-// is its descriptor too, with a getdents64 buffer kept in _dirs.
+// Open files and directories, data, xattrs. A file handle is the real descriptor (fh = fd, with DirectHandle set for
+// an O_DIRECT one: LoopbackFs.DirectIo.cs); a directory handle is its descriptor too, with a getdents64 buffer kept
+// in _dirs.
 public sealed partial class LoopbackFs
 {
     private const int XattrNameMax = 255;
     private const int XattrSizeMax = 65536;
 
-    /// <summary>Open files: descriptor → passthrough backing id (0 when none).</summary>
-    private readonly ConcurrentDictionary<int, int> _files = new();
+    /// <summary>Open files by descriptor (the FUSE handle).</summary>
+    private readonly ConcurrentDictionary<int, OpenFile> _files = new();
     private readonly ConcurrentDictionary<int, DirHandle> _dirs = new();
     private int _passthroughWarned;
 
@@ -25,6 +26,7 @@ public sealed partial class LoopbackFs
 
     public unsafe int Open(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
     {
+        if (!_table.TryGet(nodeId, out var node)) return Errno.ENOENT;
         int err = Pin(nodeId, out var n);
         if (err != 0) return err;
         using var _pin = n;
@@ -38,7 +40,7 @@ public sealed partial class LoopbackFs
         using (Become(in ctx))
             fd = OpenAt(AT_FDCWD, path, f, 0);
         if (fd < 0) return LoopSys.LastErrno();
-        FinishOpen(in ctx, fd, ref open);
+        FinishOpen(in ctx, node, fd, flags, ref open);
         return Status.Ok;
     }
 
@@ -68,38 +70,40 @@ public sealed partial class LoopbackFs
                 return err;
             }
         }
-        FinishOpen(in ctx, fd, ref open);
+        if (!_table.TryGet(entry.Nodeid, out var node))
+        {
+            Close(fd);  // cannot happen: the entry holds a reference until the kernel forgets it
+            return Errno.ENOENT;
+        }
+        FinishOpen(in ctx, node, fd, flags, ref open);
         return Status.Ok;
     }
 
-    private void FinishOpen(in RequestContext ctx, int fd, ref FuseOpenOut open)
+    private void FinishOpen(in RequestContext ctx, LoopNode node, int fd, int flags, ref FuseOpenOut open)
     {
-        open.Fh = (ulong)fd;
-        int backing = 0;
+        open.Fh = (uint)fd | ((flags & O_DIRECT) != 0 ? DirectHandle : 0);
+        var mode = IoMode.Daemon;
         if (_connection is { } c && c.Has(InitFlags.Passthrough))
         {
-            int err = ctx.OpenBacking(fd, out int id);
-            if (err == 0 && id > 0)
+            int backing = AcquireBacking(in ctx, node, fd);
+            mode = backing > 0 ? IoMode.Passthrough : IoMode.Cached;
+            if (backing > 0)
             {
-                backing = id;
-                open.BackingId = id;
+                open.BackingId = backing;
                 open.OpenFlags |= (uint)FopenFlags.Passthrough;
             }
-            else if (Interlocked.Exchange(ref _passthroughWarned, 1) == 0)
-            {
-                Log.Warn($"loopback: passthrough negotiated but FUSE_DEV_IOC_BACKING_OPEN failed ({Errno.Name(err)}); " +
-                         "serving reads and writes through the daemon");
-            }
         }
-        if (_options.DirectIo && backing == 0) open.OpenFlags |= (uint)FopenFlags.DirectIo;
-        _files[fd] = backing;
+        if (_options.DirectIo && mode != IoMode.Passthrough) open.OpenFlags |= (uint)FopenFlags.DirectIo;
+        _files[fd] = new OpenFile(node, mode);
     }
 
     public int Read(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int size, ref DataReply data)
     {
         if (offset < 0) return Errno.EINVAL;
+        if (size <= 0) return Status.Ok;
+        if (IsDirect(fh)) return ReadDirect((int)fh, offset, size, ref data);
         // The runtime splices file → pipe → /dev/fuse, or falls back to pread; fewer bytes at end of file.
-        if (size > 0) data.AppendFile((int)fh, offset, size);
+        data.AppendFile((int)fh, offset, size);
         return Status.Ok;
     }
 
@@ -107,9 +111,16 @@ public sealed partial class LoopbackFs
     {
         written = 0;
         nint n;
-        // Safe: data is the kernel's request buffer, valid for the whole call.
-        fixed (byte* p = data)
-            n = Pwrite((int)fh, p, (nuint)data.Length, offset);
+        if (IsDirect(fh) && Misaligned(data))
+        {
+            n = PwriteAligned((int)fh, data, offset);
+        }
+        else
+        {
+            // Safe: data is the kernel's request buffer, valid for the whole call.
+            fixed (byte* p = data)
+                n = Pwrite((int)fh, p, (nuint)data.Length, offset);
+        }
         if (n < 0) return LoopSys.LastErrno();
         written = (uint)n;
         return Status.Ok;
@@ -127,9 +138,9 @@ public sealed partial class LoopbackFs
     public int Release(in RequestContext ctx, ulong nodeId, ulong fh, int flags, uint releaseFlags, ulong lockOwner)
     {
         int fd = (int)fh;
-        if (_files.TryRemove(fd, out int backing))
+        if (_files.TryRemove(fd, out var file))
         {
-            if (backing > 0) ctx.CloseBacking(backing);
+            ReleaseBacking(in ctx, file);
             Close(fd);
         }
         return Status.Ok;

@@ -60,6 +60,13 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         public byte[]? Handle;
         /// <summary>A descriptor on the inode's mount, for open_by_handle_at.</summary>
         public int MountFd = -1;
+        // Passthrough state of the inode's open files (LoopbackFs.Backing.cs), under lock(this).
+        /// <summary>The backing id every passthrough open of the inode carries; 0 when none is open.</summary>
+        public int BackingId;
+        /// <summary>Open handles answered with FOPEN_PASSTHROUGH and <see cref="BackingId"/>.</summary>
+        public int PassthroughOpens;
+        /// <summary>Open handles served through the daemon while passthrough is on.</summary>
+        public int CachedOpens;
     }
 
     /// <summary>A node's O_PATH descriptor for the length of one request: the node's own, or one opened from its
@@ -109,6 +116,8 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     public LoopbackOptions Options => _options;
     /// <summary>Nodes alive in the inode table (root included).</summary>
     public int LiveNodes => _table.LiveCount;
+    /// <summary>Files open through the mount (handles not yet released).</summary>
+    public int OpenFiles => _files.Count;
 
     public void Init(FuseConnection connection)
     {
@@ -700,7 +709,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         foreach (var fd in _files.Keys)
-            if (_files.TryRemove(fd, out _)) Close(fd);
+            if (_files.TryRemove(fd, out _)) Close(fd);   // the backing ids went with the session's /dev/fuse fd
         foreach (var fd in _dirs.Keys)
             if (_dirs.TryRemove(fd, out var d)) d.Dispose();
         lock (_mapLock)
@@ -711,5 +720,6 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
             foreach (var fd in _mountFds.Values) Close(fd);
             _mountFds.Clear();
         }
+        _bounce.Dispose();
     }
 }

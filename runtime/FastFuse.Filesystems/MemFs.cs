@@ -12,9 +12,9 @@ namespace FastFuse.Filesystems;
 /// <para>Reference counts (<see cref="InodeTable{T}"/>): a node holds one reference for itself while it has a
 /// link or an open handle; each LOOKUP/CREATE/MKNOD/MKDIR/SYMLINK/LINK reply and each READDIRPLUS entry adds one;
 /// FORGET takes them back. An unlinked file keeps its data until its last handle is released.</para>
-/// <para>LOOKUP, GETATTR and READ allocate nothing.</para>
+/// <para>LOOKUP, GETATTR, READ and WRITE over existing data allocate nothing.</para>
 /// </summary>
-public sealed partial class MemFs : IRawFileSystem
+public sealed partial class MemFs : IRawFileSystem, IDisposable
 {
     private const int NameMax = 255;
     private const int PathMax = 4096;
@@ -28,6 +28,9 @@ public sealed partial class MemFs : IRawFileSystem
     private readonly InodeTable<MemNode> _table;
     private readonly DirNode _root;
     private readonly ChunkStore _store;
+    private readonly long _maxInodes;
+    /// <summary>Inodes in use: linked or open (the root included). Interlocked.</summary>
+    private long _inodes = 1;
     private readonly ReaderWriterLockSlim _tree = new(LockRecursionPolicy.NoRecursion);
     private readonly ulong _entrySec, _attrSec, _negSec;
     private readonly uint _entryNsec, _attrNsec, _negNsec;
@@ -40,6 +43,7 @@ public sealed partial class MemFs : IRawFileSystem
         CacheTimeout.Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
         CacheTimeout.Split(_options.NegativeTimeout, out _negSec, out _negNsec);
         _store = new ChunkStore(_options.EffectiveCapacity());
+        _maxInodes = _options.EffectiveMaxInodes();
 
         var now = Timespec.Now();
         _root = new DirNode(Linux.S_IFDIR | (_options.RootMode & PermMask))
@@ -65,6 +69,13 @@ public sealed partial class MemFs : IRawFileSystem
     public long CapacityBytes => _store.Capacity;
     /// <summary>Nodes alive in the inode table (root included).</summary>
     public int LiveNodes => _table.LiveCount;
+    /// <summary>Inodes in use (linked or open, the root included); at most <see cref="MaxInodes"/>.</summary>
+    public long UsedInodes => Interlocked.Read(ref _inodes);
+    /// <summary>Inodes that may exist (nr_inodes).</summary>
+    public long MaxInodes => _maxInodes;
+
+    /// <summary>Unmaps the file data. Call after the session ended: nothing may read or write a file afterwards.</summary>
+    public void Dispose() => _store.Dispose();
 
     public void Init(FuseConnection connection)
     {
@@ -93,11 +104,12 @@ public sealed partial class MemFs : IRawFileSystem
         n.FillAttr(ref attr.Attr);
     }
 
-    /// <summary>Drop the node's own table reference and what only it kept alive.</summary>
+    /// <summary>Drop the node's own table reference and what only it kept alive (its inode is free again).</summary>
     private void DropSelfRef(MemNode n)
     {
         lock (n) n.FreeContents(_store);
         _table.Release(n.Id, 1, out _);
+        Interlocked.Decrement(ref _inodes);
     }
 
     /// <summary>Sticky directory rule: only the entry's owner, the directory's owner or root may remove or rename.</summary>
@@ -274,17 +286,23 @@ public sealed partial class MemFs : IRawFileSystem
     public int Statfs(in RequestContext ctx, ulong nodeId, ref FuseStatfsOut statfs)
     {
         const uint bsize = 4096;
-        long cap = _store.Capacity;
-        long free = Math.Max(0, cap - _store.Used);
         statfs.St.Bsize = bsize;
         statfs.St.Frsize = bsize;
-        statfs.St.Blocks = (ulong)(cap / bsize);
-        statfs.St.Bfree = (ulong)(free / bsize);
-        statfs.St.Bavail = (ulong)(free / bsize);
-        const ulong files = 1UL << 32;
-        statfs.St.Files = files;
-        statfs.St.Ffree = files - (ulong)_table.LiveCount;
         statfs.St.Namelen = NameMax;
+        // No limit (size=0, nr_inodes=0) reads as 0 blocks / 0 files, as tmpfs reports it.
+        long cap = _store.Capacity;
+        if (cap != long.MaxValue)
+        {
+            long free = Math.Max(0, cap - _store.Used);
+            statfs.St.Blocks = (ulong)(cap / bsize);
+            statfs.St.Bfree = (ulong)(free / bsize);
+            statfs.St.Bavail = (ulong)(free / bsize);
+        }
+        if (_maxInodes != long.MaxValue)
+        {
+            statfs.St.Files = (ulong)_maxInodes;
+            statfs.St.Ffree = (ulong)Math.Max(0, _maxInodes - Interlocked.Read(ref _inodes));
+        }
         return Status.Ok;
     }
 
@@ -303,6 +321,11 @@ public sealed partial class MemFs : IRawFileSystem
             if (Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
             if (d.Find(name) is not null) return Errno.EEXIST;
             if (Permitted(in ctx, d, MayWrite) != 0) return Errno.EACCES;
+            if (Interlocked.Increment(ref _inodes) > _maxInodes)
+            {
+                Interlocked.Decrement(ref _inodes);
+                return Errno.ENOSPC;                  // nr_inodes reached
+            }
             InitNew(in ctx, d, node);
             if (open) node.OpenCount = 1;
             node.Id = _table.Add(node, 2); // its own reference + the kernel's lookup

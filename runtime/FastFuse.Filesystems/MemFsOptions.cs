@@ -13,8 +13,13 @@ public sealed class MemFsOptions
     public bool DirectIo { get; set; }
     /// <summary>Largest file size; writes, truncates and fallocates past it fail with EFBIG. Default 1 TiB.</summary>
     public long MaxFileSize { get; set; } = 1L << 40;
-    /// <summary>Bytes of file data that may be stored; beyond it ENOSPC. 0 = three quarters of the memory the runtime may use.</summary>
+    /// <summary>Bytes of file data that may be stored; beyond it ENOSPC. 0 = three quarters of the memory the runtime
+    /// may use; <see cref="long.MaxValue"/> = no limit (tmpfs's size=0: statfs then reports 0 blocks).</summary>
     public long CapacityBytes { get; set; }
+    /// <summary>Inodes (files, directories, symlinks, special files, the root included) that may exist; beyond it
+    /// ENOSPC. 0 = half the pages of the memory the runtime may use, as tmpfs's default; <see cref="long.MaxValue"/> =
+    /// no limit (tmpfs's nr_inodes=0: statfs then reports 0 files).</summary>
+    public long MaxInodes { get; set; }
     /// <summary>Owner of the root directory.</summary>
     public uint RootUid { get; set; }
     /// <summary>Group of the root directory.</summary>
@@ -28,5 +33,13 @@ public sealed class MemFsOptions
         long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (total <= 0) total = 4L << 30;
         return total / 4 * 3;
+    }
+
+    internal long EffectiveMaxInodes()
+    {
+        if (MaxInodes > 0) return MaxInodes;
+        long total = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (total <= 0) total = 4L << 30;
+        return Math.Max(2, total / 4096 / 2);
     }
 }

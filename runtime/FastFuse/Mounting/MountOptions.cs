@@ -54,6 +54,11 @@ public sealed class MountOptions
     public bool AutoUnmount { get; set; }
     /// <summary>libfuse's <c>-o debug</c>: one log line per request and per reply (the session logs at Debug level).</summary>
     public bool Debug { get; set; }
+    /// <summary>memfs: bytes of file data it may hold (size=, as tmpfs takes it: k/m/g/t suffixes or a % of physical
+    /// memory, rounded up to 4 KiB; 0 = no limit). Null when not given. Only memfs reads it.</summary>
+    public long? Size { get; set; }
+    /// <summary>memfs: how many inodes it may hold (nr_inodes=, k/m/g suffixes; 0 = no limit). Only memfs reads it.</summary>
+    public long? NrInodes { get; set; }
 
     /// <summary>The names of the options given (key of key=value), for callers that refuse some in some cases.</summary>
     public IReadOnlySet<string> Given => _given;
@@ -115,6 +120,8 @@ public sealed class MountOptions
                 case "async": Flag(key, value); MountFlags &= ~Interop.Libc.MS_SYNCHRONOUS; break;
                 case "dirsync": Flag(key, value); MountFlags |= Interop.Libc.MS_DIRSYNC; break;
                 case "lazytime": Flag(key, value); MountFlags |= Interop.Libc.MS_LAZYTIME; break;
+                case "size": Size = Bytes(key, value, percent: true); break;
+                case "nr_inodes": NrInodes = Bytes(key, value, percent: false); break;
                 default:
                     // libfuse's kernel_cache, auto_cache, writeback_cache, noforget, remember=… land here too: nothing
                     // implements them yet, and an option that is accepted but does nothing is worse than an error.
@@ -162,6 +169,42 @@ public sealed class MountOptions
         "fuse-uring" => Session.TransportKind.FuseUring,
         _ => throw new MountException($"transport must be devfuse or fuse-uring (got '{value}')"),
     };
+    /// <summary>A count as tmpfs's memparse reads it: digits, then optionally k, m, g, t (binary, either case) or, for
+    /// size, % of physical memory. Sizes are rounded up to whole 4 KiB pages.</summary>
+    private static long Bytes(string key, string? value, bool percent)
+    {
+        string what = percent
+            ? $"mount option '{key}' needs a size in bytes, with an optional k, m, g or t suffix or a % of physical memory (got '{value}')"
+            : $"mount option '{key}' needs a whole number, with an optional k, m or g suffix (got '{value}')";
+        if (string.IsNullOrEmpty(value)) throw new MountException(what);
+        char last = char.ToLowerInvariant(value[^1]);
+        int shift = last switch { 'k' => 10, 'm' => 20, 'g' => 30, 't' when percent => 40, _ => 0 };
+        bool isPercent = percent && last == '%';
+        string digits = shift > 0 || isPercent ? value[..^1] : value;
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n)) throw new MountException(what);
+        if (isPercent)
+        {
+            if (n > 100) throw new MountException($"mount option '{key}' takes a percentage of physical memory up to 100% (got '{value}')");
+            n = (long)(PhysicalMemory() * (n / 100.0));
+        }
+        else if (shift > 0)
+        {
+            if (n > long.MaxValue >> shift) throw new MountException($"mount option '{key}' is too large (got '{value}')");
+            n <<= shift;
+        }
+        if (percent && n > 0) n = n > long.MaxValue - 4095 ? long.MaxValue & ~4095L : (n + 4095) & ~4095L;
+        return n;
+    }
+
+    /// <summary>Physical memory (MemTotal of /proc/meminfo), what tmpfs takes its percentages of.</summary>
+    private static long PhysicalMemory()
+    {
+        foreach (var line in File.ReadLines("/proc/meminfo"))
+            if (line.StartsWith("MemTotal:", StringComparison.Ordinal) &&
+                long.TryParse(line.AsSpan(9).Trim().TrimEnd("kB").Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long kb))
+                return kb * 1024;
+        throw new MountException("cannot read the physical memory size from /proc/meminfo (for size=N%)");
+    }
 
     private static double Seconds(string key, string? value)
     {

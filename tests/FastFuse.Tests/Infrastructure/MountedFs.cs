@@ -107,11 +107,15 @@ public sealed class MountedFs : IDisposable
     public static MountedFs Loopback(string options = "", LoopbackOptions? loopOptions = null, SessionOptions? sessionOptions = null) =>
         new(src => new LoopbackFs(src!, loopOptions ?? LoopbackOptionsFrom(options)), "src", options, sessionOptions);
 
-    /// <summary>MemFs settings from a mount option string: timeouts 0 unless given, direct_io.</summary>
+    /// <summary>MemFs settings from a mount option string: timeouts 0 unless given, direct_io, size, nr_inodes.</summary>
     public static MemFsOptions MemFsOptionsFrom(string options)
     {
         var (entry, attr, negative, mo) = TimeoutsFrom(options);
-        return new MemFsOptions { EntryTimeout = entry, AttrTimeout = attr, NegativeTimeout = negative, DirectIo = mo.DirectIo };
+        return new MemFsOptions
+        {
+            EntryTimeout = entry, AttrTimeout = attr, NegativeTimeout = negative, DirectIo = mo.DirectIo,
+            CapacityBytes = mo.Size is 0 ? long.MaxValue : mo.Size ?? 0, MaxInodes = mo.NrInodes is 0 ? long.MaxValue : mo.NrInodes ?? 0,
+        };
     }
 
     /// <summary>LoopbackFs settings from a mount option string: timeouts 0 unless given, direct_io, passthrough.</summary>

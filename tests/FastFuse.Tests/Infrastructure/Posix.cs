@@ -35,7 +35,7 @@ public static unsafe class Posix
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200,
         O_APPEND = 0x400, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000,
-        O_PATH = 0x200000;
+        O_PATH = 0x200000, O_DIRECT = 0x4000;
     public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EACCESS = 0x200,
         AT_EMPTY_PATH = 0x1000;
     public const uint RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2;

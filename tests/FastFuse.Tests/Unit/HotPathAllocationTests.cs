@@ -5,7 +5,7 @@ using FastFuse.Kernel;
 namespace FastFuse.Tests.Unit;
 
 /// <summary>
-/// The hot path allocates nothing: after a warm-up, thousands of GETATTR, LOOKUP and READ requests decoded,
+/// The hot path allocates nothing: after a warm-up, thousands of GETATTR, LOOKUP, READ and WRITE (over existing data) requests decoded,
 /// dispatched to MemFs and answered must not move this thread's allocation counter by a single byte.
 /// <para>A per-request allocation shows in every run of the loop (≥ 24 B × 10,000). A single one-off block of a few
 /// KiB was seen now and then in Debug builds only (2,928 B once in a LOOKUP loop, 4,224 B once in a READ loop, no GC
@@ -20,7 +20,7 @@ public sealed class HotPathAllocationTests
     private sealed class Setup : IDisposable
     {
         public readonly Harness H = new(new MemFs(new MemFsOptions { RootUid = 1000, RootGid = 1000 }));
-        public readonly byte[] Getattr, Lookup, Read;
+        public readonly byte[] Getattr, Lookup, Read, Write;
 
         public Setup()
         {
@@ -33,6 +33,7 @@ public sealed class HotPathAllocationTests
             Getattr = Req.Getattr(10, node);
             Lookup = Req.Lookup(11, 1, "file");
             Read = Req.Read(12, node, fh, 0, 4096);
+            Write = Req.Write(13, node, fh, 0, data);               // a rewrite: the chunk exists
             Assert.Equal(16u + 4096, H.Call(Read).Len);
             Assert.Equal(0, H.Call(Lookup).Error);
             Assert.Equal(0, H.Call(Getattr).Error);
@@ -55,10 +56,11 @@ public sealed class HotPathAllocationTests
     [InlineData(Opcode.Getattr)]
     [InlineData(Opcode.Lookup)]
     [InlineData(Opcode.Read)]
+    [InlineData(Opcode.Write)]
     public void SteadyStateDispatch_AllocatesNothing(Opcode op)
     {
         using var s = new Setup();
-        var request = op switch { Opcode.Getattr => s.Getattr, Opcode.Lookup => s.Lookup, _ => s.Read };
+        var request = op switch { Opcode.Getattr => s.Getattr, Opcode.Lookup => s.Lookup, Opcode.Write => s.Write, _ => s.Read };
         long replies = s.H.Replies;
         Measure(s, request, 2_000);                            // warm-up: JIT tiers, lazy statics, lock state
         var tries = new List<long>();

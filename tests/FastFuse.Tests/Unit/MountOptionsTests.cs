@@ -217,6 +217,54 @@ public sealed class MountOptionsTests
         Assert.Contains("takes no value", e.Message);
     }
 
+    [Theory]
+    [InlineData("size=4096", 4096L)]
+    [InlineData("size=1", 4096L)]                       // rounded up to a page, as tmpfs
+    [InlineData("size=100k", 102400L)]
+    [InlineData("size=8m", 8L << 20)]
+    [InlineData("size=8M", 8L << 20)]
+    [InlineData("size=2g", 2L << 30)]
+    [InlineData("size=1t", 1L << 40)]
+    [InlineData("size=0", 0L)]                          // no limit, as tmpfs
+    public void Size_TakesTmpfsSuffixes(string list, long expected) => Assert.Equal(expected, MountOptions.Parse(list).Size);
+
+    [Fact]
+    public void Size_InPercent_IsOfPhysicalMemory()
+    {
+        long total = long.Parse(File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        long half = MountOptions.Parse("size=50%").Size!.Value;
+        Assert.InRange(half, total / 2, total / 2 + 4096);
+        Assert.Equal(0, half % 4096);
+        Assert.Null(MountOptions.Parse("").Size);
+    }
+
+    [Theory]
+    [InlineData("nr_inodes=100", 100L)]
+    [InlineData("nr_inodes=2k", 2048L)]
+    [InlineData("nr_inodes=1m", 1L << 20)]
+    [InlineData("nr_inodes=0", 0L)]
+    public void NrInodes_TakesSuffixes(string list, long expected) => Assert.Equal(expected, MountOptions.Parse(list).NrInodes);
+
+    [Theory]
+    [InlineData("size", "needs a size in bytes")]
+    [InlineData("size=", "needs a size in bytes")]
+    [InlineData("size=12x", "needs a size in bytes")]
+    [InlineData("size=-1", "needs a size in bytes")]
+    [InlineData("size=m", "needs a size in bytes")]
+    [InlineData("size=1.5g", "needs a size in bytes")]
+    [InlineData("size=101%", "up to 100%")]
+    [InlineData("size=99999999999t", "too large")]
+    [InlineData("nr_inodes=5%", "needs a whole number")]
+    [InlineData("nr_inodes=1t", "needs a whole number")]
+    [InlineData("nr_inodes=lots", "needs a whole number")]
+    public void BadSizeOrInodeCount_IsOneClearError(string list, string expected)
+    {
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse(list));
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
     [Fact]
     public void KernelData_HoldsFdRootmodeIdsAndTheFuseOptions()
     {
