@@ -81,17 +81,23 @@ public sealed partial class MemFs
 
     // ---------------------------------------------------------------- data
 
+    /// <summary>READs up to this size are copied rather than sent from inside the file's lock (see Read).</summary>
+    private const int CopyReadsUpTo = 64 * 1024;
+
     public int Read(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int size, ref DataReply data)
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is not FileNode f) return n is DirNode ? Errno.EISDIR : Errno.EINVAL;
         if (offset < 0) return Errno.EINVAL;
+        size = Math.Min(size, data.Remaining);
+        // Small reads are copied into the request's reply memory under the lock, and the reply is written after the
+        // lock is released: two readers of one file then never wait for each other's writev. Large reads lend the
+        // chunks themselves and are sent inside the lock, which keeps them from being truncated away or reused.
+        bool copy = size <= CopyReadsUpTo;
         lock (f)
         {
-            f.Read(offset, Math.Min(size, data.Remaining), ref data);
-            // The reply points into this file's pinned chunks: send it while the lock keeps them from being
-            // truncated away or reused, instead of after the handler returns.
-            data.Send();
+            f.Read(offset, size, ref data, copy);
+            if (!copy) data.Send();
             // relatime, as ext4 mounts by default.
             if (f.Atime.IsBeforeOrEqual(f.Mtime) || f.Atime.IsBeforeOrEqual(f.Ctime))
             {

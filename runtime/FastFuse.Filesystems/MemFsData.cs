@@ -161,7 +161,9 @@ internal sealed class FileNode : MemNode
     // ---- data operations ----
 
     /// <summary>Answer a READ: pinned chunk memory, zeros for holes. Stops at end of file.</summary>
-    public void Read(long offset, int size, ref DataReply reply)
+    /// <summary>Answer a READ: chunk memory (lent, or copied into the reply when <paramref name="copy"/>), zeros for
+    /// holes. Stops at end of file.</summary>
+    public void Read(long offset, int size, ref DataReply reply, bool copy)
     {
         if (offset >= Size || size <= 0) return;
         long end = Math.Min(Size, offset + size);
@@ -174,11 +176,13 @@ internal sealed class FileNode : MemNode
             int avail = c.Length - off;
             if (avail >= len)
             {
-                reply.AppendPinned(ChunkStore.Bytes(c).Slice(off, len));
+                if (copy) reply.Append(ChunkStore.Bytes(c).Slice(off, len));
+                else reply.AppendPinned(ChunkStore.Bytes(c).Slice(off, len));
             }
             else
             {
-                if (avail > 0) reply.AppendPinned(ChunkStore.Bytes(c).Slice(off, avail));
+                if (avail > 0 && copy) reply.Append(ChunkStore.Bytes(c).Slice(off, avail));
+                else if (avail > 0) reply.AppendPinned(ChunkStore.Bytes(c).Slice(off, avail));
                 reply.AppendZeros(len - Math.Max(avail, 0));
             }
             pos += len;

@@ -31,6 +31,9 @@ internal sealed class WorkerStats(string label)
 {
     public readonly string Label = label;
     public readonly SyscallCounters Syscalls = new();
+    /// <summary>Bytes this loop's thread has allocated since it started (GC.GetAllocatedBytesForCurrentThread, taken
+    /// after each request or batch): the steady state must not move it.</summary>
+    public long AllocatedBytes;
 
     public const int Opcodes = 64;          // opcodes 0..63; CUSE_INIT and unknown ones land in slot 0
     public const int Buckets = 160;         // 4 sub-buckets per power of two of nanoseconds, up to 2^40 ns
@@ -143,6 +146,12 @@ public sealed class Stats
         {
             lock (_gate) return _workers.Select(w => (w.Label, w.Count.Sum())).ToList();
         }
+    }
+
+    /// <summary>Bytes allocated on the transport's loop threads, summed (0 growth in steady state is the target).</summary>
+    public long LoopAllocatedBytes
+    {
+        get { lock (_gate) return _workers.Sum(w => Volatile.Read(ref w.AllocatedBytes)); }
     }
 
     /// <summary>System calls made by every loop of the session, summed.</summary>

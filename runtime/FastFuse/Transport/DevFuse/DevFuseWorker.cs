@@ -69,6 +69,7 @@ public sealed unsafe partial class DevFuseWorker : SlotOwner, IDisposable
                 break;
             }
             Process(_request.Pointer, n);
+            Slot.Stats.AllocatedBytes = GC.GetAllocatedBytesForCurrentThread();
             if (Session.StopRequested) break;
         }
         Session.OnLoopExit();

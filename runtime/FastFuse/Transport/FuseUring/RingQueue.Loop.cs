@@ -27,6 +27,7 @@ internal sealed unsafe partial class RingQueue
                 break;
             }
             Drain(ring);
+            _stats.AllocatedBytes = GC.GetAllocatedBytesForCurrentThread();
         }
         ring.Dispose();
         if (_eventFd >= 0) Libc.Close(_eventFd);
