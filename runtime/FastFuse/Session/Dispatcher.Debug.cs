@@ -14,7 +14,7 @@ internal static unsafe partial class Dispatcher
         sb.Append("rx ").Append(h.Unique).Append(": ").Append(row.Name).Append(" n").Append(h.Nodeid);
         if (split && row.Names > 0) AppendNames(sb, new ReadOnlySpan<byte>(s.Payload, s.PayloadLength), row.Names);
         if (split && row.Format != null) row.Format(s, sb);
-        sb.Append(" uid=").Append(h.Uid).Append(" pid=").Append(h.Pid);
+        sb.Append(" uid=").Append(h.Uid).Append(" pid=").Append(h.Pid).Append(" (").Append(s.Stats.Label).Append(')');
         Log.Debug(sb.ToString());
     }
 

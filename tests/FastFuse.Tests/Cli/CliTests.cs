@@ -97,7 +97,7 @@ public sealed class CliTests
     // ------------------------------------------------------------------ mounting
 
     /// <summary>Start <c>fastfuse memfs MNT -f ...</c> and wait until the mount shows in mountinfo.</summary>
-    private static FastFuseProcess StartForeground(TempMountpoint mnt, params string[] extra)
+    internal static FastFuseProcess StartForeground(TempMountpoint mnt, params string[] extra)
     {
         var p = FastFuseProcess.Start(new[] { "memfs", mnt.Path, "-f" }.Concat(extra).ToArray());
         if (!Mounts.WaitUntil(() => Mounts.IsMounted(mnt.Path) || p.HasExited, MountWait) || !Mounts.IsMounted(mnt.Path))
@@ -109,7 +109,7 @@ public sealed class CliTests
         return p;
     }
 
-    private static void StopWithSigint(FastFuseProcess p, TempMountpoint mnt)
+    internal static void StopWithSigint(FastFuseProcess p, TempMountpoint mnt)
     {
         p.Signal(FastFuseProcess.SIGINT);
         Assert.True(p.WaitForExit(TimeSpan.FromSeconds(20)), "fastfuse did not exit within 20 s of SIGINT\n" + p.AllOutput);

@@ -15,8 +15,9 @@ namespace FastFuse.Tests.Robustness;
 /// </summary>
 internal sealed class FaultyFs : IRawFileSystem
 {
-    public const ulong Slow = 2, Bad = 3, Hang = 4, Good = 5;
-    private static readonly string[] Names = { "", "", "slow", "bad", "hang", "good" };
+    public const ulong Slow = 2, Bad = 3, Hang = 4, Good = 5, Later = 6;
+    private static readonly string[] Names = { "", "", "slow", "bad", "hang", "good", "later" };
+    private static readonly byte[] LaterData = "later\n"u8.ToArray();
     private static readonly byte[] GoodData = "good\n"u8.ToArray();
 
     public readonly ManualResetEventSlim ReadStarted = new(false);
@@ -75,6 +76,17 @@ internal sealed class FaultyFs : IRawFileSystem
             if (offset < GoodData.Length) data.Append(GoodData.AsSpan((int)offset));
             return 0;
         }
+        if (nodeId == Later)
+        {
+            var pending = ctx.Defer();
+            long off = offset;
+            ThreadPool.UnsafeQueueUserWorkItem(_ =>
+            {
+                Thread.Sleep(2);
+                pending.Data(off < LaterData.Length ? LaterData.AsSpan((int)off) : default);
+            }, null);
+            return Status.Deferred;
+        }
         if (nodeId != Slow) return Errno.EIO;
         SlowUnique = ctx.Unique;
         ReadStarted.Set();
@@ -95,12 +107,32 @@ internal sealed class FaultyFs : IRawFileSystem
     public int Opendir(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open) => 0;
 }
 
-/// <summary>Handlers that block, throw or never answer: callers get EINTR/EIO, and the daemon goes on serving.</summary>
-[Collection(RobustnessCollection.Name)]
-public sealed class FaultyHandlerTests(ITestOutputHelper output)
+/// <summary>Handlers that block, throw, answer later or never answer: callers get EINTR/EIO or their data, and the
+/// daemon goes on serving — on every transport.</summary>
+public abstract class FaultyHandlerTestsBase(ITestOutputHelper output, TransportKind transport)
 {
-    private static MountedFs Mount(FaultyFs fs) =>
-        new(fs, "entry_timeout=0,attr_timeout=0", new SessionOptions { Threads = 3, UnmountTimeout = TimeSpan.FromSeconds(2) });
+    private MountedFs Mount(FaultyFs fs) =>
+        new(fs, "entry_timeout=0,attr_timeout=0", new SessionOptions { Threads = 3, UnmountTimeout = TimeSpan.FromSeconds(2), Transport = transport });
+
+    [MountFact]
+    public void Replies_deferred_to_other_threads_reach_every_reader()
+    {
+        var fs = new FaultyFs();
+        using var m = Mount(fs);
+        m.Within(TimeSpan.FromSeconds(60), () =>
+        {
+            var readers = Enumerable.Range(0, 8).Select(_ => new Thread(() =>
+            {
+                for (int i = 0; i < 50; i++) Assert.Equal("later\n", File.ReadAllText(m["later"]));
+            })).ToList();
+            readers.ForEach(t => t.Start());
+            readers.ForEach(t => t.Join());
+        });
+        var s = m.Session.Stats;
+        Assert.True(s.DeferredWrites >= 400, $"only {s.DeferredWrites} deferred replies written");
+        Assert.Equal(0, s.PendingInFlight);
+        Assert.Equal(0, s.ReplyOtherErrors);
+    }
 
     private static string ReadGood(MountedFs m) => File.ReadAllText(m["good"]);
 
@@ -192,3 +224,9 @@ public sealed class FaultyHandlerTests(ITestOutputHelper output)
         Assert.Empty(log.At(LogLevel.Error));
     }
 }
+
+[Collection(RobustnessCollection.Name)]
+public sealed class FaultyHandlerTests(ITestOutputHelper output) : FaultyHandlerTestsBase(output, TransportKind.DevFuse);
+
+[Collection(RobustnessCollection.Name)]
+public sealed class FaultyHandlerTests_FuseUring(ITestOutputHelper output) : FaultyHandlerTestsBase(output, TransportKind.FuseUring);

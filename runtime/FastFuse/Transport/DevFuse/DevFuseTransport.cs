@@ -58,6 +58,7 @@ public sealed class DevFuseTransport : FuseTransport
                 }
                 StartWorker(ch, i);
             }
+            if (Log.DebugEnabled) Log.Debug($"devfuse: {_workers.Count} worker(s), each with its own /dev/fuse fd");
         }
     }
 
