@@ -7,7 +7,7 @@
   record.py --gc-out FILE --workload W --counters JSONL --window T0 T1
             --result KIND:FILE [--ops N] --jit CMD            (EventPipe counters)
 
-KIND is drv (metadrv JSON), fio-read, fio-write (fio --output-format=json) or startup.
+KIND is drv (metadrv JSON), fio-read, fio-write (fio --output-format=json), startup or ffstats (FastFuse --stats).
 Standard library only.
 """
 import argparse, json, statistics, sys
@@ -62,6 +62,24 @@ def metric(kind, path):
         return {"value": w["bw_bytes"] / 1e6, "unit": "MB/s", "better": "higher", "iops": w["iops"],
                 "io_bytes": w["io_bytes"], "p50_us": pct(w, "50.000000"), "p99_us": pct(w, "99.000000"),
                 "runtime_ms": w.get("runtime")}
+    if kind == "ffstats":
+        # FastFuse's --stats at exit: "requests: total=N ..." and "syscalls: read=.. per-request=X".
+        total, calls = None, {}
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("requests: total="):
+                    total = int(line.split("total=", 1)[1].split()[0])
+                elif line.startswith("syscalls:"):
+                    for kv in line.split()[1:]:
+                        k, _, v = kv.partition("=")
+                        try:
+                            calls[k] = float(v)
+                        except ValueError:
+                            pass
+        if total is None or "per-request" not in calls:
+            raise ValueError("no --stats in the daemon log")
+        return {"value": calls["per-request"], "unit": "syscalls/request", "better": "lower", "requests": total,
+                **{k: v for k, v in calls.items() if k != "per-request"}}
     if kind == "startup":
         d = load_json(path)
         s = d["samples_ms"]

@@ -9,10 +9,13 @@ Standard library only.
 import argparse, glob, json, math, os, statistics, sys, time
 from xml.sax.saxutils import escape
 
-PEERS = ["fastfuse-memfs", "fastfuse-loopback", "gofuse-memfs", "gofuse-loopback",
-         "libfuse-passthrough_ll", "libfuse-null"]
-PEER_CLASS = {"fastfuse-memfs": "memfs", "gofuse-memfs": "memfs", "fastfuse-loopback": "loopback",
+PEERS = ["fastfuse-memfs", "fastfuse-memfs-uring", "fastfuse-loopback", "fastfuse-loopback-uring", "gofuse-memfs",
+         "gofuse-loopback", "libfuse-passthrough_ll", "libfuse-null"]
+PEER_CLASS = {"fastfuse-memfs": "memfs", "fastfuse-memfs-uring": "memfs", "gofuse-memfs": "memfs",
+              "fastfuse-loopback": "loopback", "fastfuse-loopback-uring": "loopback",
               "gofuse-loopback": "loopback", "libfuse-passthrough_ll": "loopback", "libfuse-null": "null"}
+# FastFuse on the kernel's FUSE over io_uring against the same filesystem on /dev/fuse, in the same run.
+TRANSPORT_PAIRS = [("fastfuse-memfs-uring", "fastfuse-memfs", "memfs"), ("fastfuse-loopback-uring", "fastfuse-loopback", "loopback")]
 # Which FastFuse variant each peer is compared with (fallback: fastfuse-memfs, marked ‡).
 COMPARE = {"gofuse-memfs": "fastfuse-memfs", "gofuse-loopback": "fastfuse-loopback",
            "libfuse-passthrough_ll": "fastfuse-loopback", "libfuse-null": "fastfuse-memfs"}
@@ -29,6 +32,9 @@ ROWS = [
     ("randread-4k-1t", "randread-4k-1t", "value", "IOPS", "higher", "4 KiB random read, 1 thread"),
     ("randread-4k-1t-p50", "randread-4k-1t", "p50_us", "µs", "lower", "4 KiB random read, 1 thread, p50"),
     ("randread-4k-1t-p99", "randread-4k-1t", "p99_us", "µs", "lower", "4 KiB random read, 1 thread, p99"),
+    ("randread-4k-2t", "randread-4k-2t", "value", "IOPS", "higher", "4 KiB random read, 2 threads"),
+    ("randread-4k-2t-p50", "randread-4k-2t", "p50_us", "µs", "lower", "4 KiB random read, 2 threads, p50"),
+    ("randread-4k-2t-p99", "randread-4k-2t", "p99_us", "µs", "lower", "4 KiB random read, 2 threads, p99"),
     ("randread-4k-4t", "randread-4k-4t", "value", "IOPS", "higher", "4 KiB random read, 4 threads"),
     ("randread-4k-4t-p50", "randread-4k-4t", "p50_us", "µs", "lower", "4 KiB random read, 4 threads, p50"),
     ("randread-4k-4t-p99", "randread-4k-4t", "p99_us", "µs", "lower", "4 KiB random read, 4 threads, p99"),
@@ -37,6 +43,9 @@ ROWS = [
     ("new-file-write", "new-file-write", "value", "MB/s", "higher", "1 GiB sequential write into a new file (1 MiB writes, page cache)"),
     ("new-file-rewrite", "new-file-rewrite", "value", "MB/s", "higher", "the same 1 GiB written over it"),
     ("startup", "startup", "value", "ms", "lower", "start → first stat answered"),
+    ("syscalls-stat-storm", "syscalls-stat-storm", "value", "calls/req", "lower", "FastFuse syscalls per request, stat storm"),
+    ("syscalls-randread-4k", "syscalls-randread-4k", "value", "calls/req", "lower", "FastFuse syscalls per request, 4 KiB reads"),
+    ("syscalls-create-write-unlink", "syscalls-create-write-unlink", "value", "calls/req", "lower", "FastFuse syscalls per request, create+write+unlink"),
     ("peak-rss", None, None, "MiB", "lower", "peak RSS of the daemon (max over workloads)"),
     ("peak-rss-meta", None, None, "MiB", "lower", "peak RSS during the stat storm"),
 ]
@@ -44,7 +53,8 @@ ROWS = [
 
 GROUP_OF = {"stat-storm": "stat-storm", "ls-walk": "ls-walk", "create-write-unlink": "create-write-unlink",
             "randread-4k": "randread-4k", "seq-write": "seq-rw-1m", "seq-read": "seq-rw-1m", "new-file": "new-file-write",
-            "startup": "startup"}
+            "startup": "startup", "syscalls-stat-storm": "stat-storm", "syscalls-randread-4k": "randread-4k",
+            "syscalls-create-write-unlink": "create-write-unlink"}
 GROUP_OF = {row[0]: next(g for k, g in GROUP_OF.items() if row[0].startswith(k)) for row in ROWS
             if not row[0].startswith("peak-rss")}
 
@@ -165,11 +175,14 @@ def main():
         L.append(f"**fastfuse: {why}** — FastFuse columns and ratios are empty; "
                  "the peers' figures are real.")
         L.append("")
-    short = {"fastfuse-memfs": "FF memfs", "fastfuse-loopback": "FF loopback", "gofuse-memfs": "go-fuse memfs",
+    short = {"fastfuse-memfs": "FF memfs", "fastfuse-loopback": "FF loopback", "fastfuse-memfs-uring": "FF memfs uring",
+             "fastfuse-loopback-uring": "FF loopback uring", "gofuse-memfs": "go-fuse memfs",
              "gofuse-loopback": "go-fuse loopback", "libfuse-passthrough_ll": "libfuse passthrough_ll",
              "libfuse-null": "libfuse null"}
     others = [p for p in OTHERS if p in present]
-    hdr = ["workload", "unit"] + [short[p] for p in present] + [f"FF/{short[p]}" for p in others]
+    pairs = [(u, d, c) for u, d, c in TRANSPORT_PAIRS if u in present and d in present]
+    hdr = ["workload", "unit"] + [short[p] for p in present] + [f"FF/{short[p]}" for p in others] + \
+          [f"{c} fuse-uring/devfuse" for _, _, c in pairs]
     L.append("| " + " | ".join(hdr) + " |")
     L.append("|" + "---|" * len(hdr))
     any_cross = False
@@ -192,11 +205,23 @@ def main():
                 s += " ‡"
                 any_cross = True
             cells.append(s)
+        for u, d, _ in pairs:
+            vu, vd = val(u, row), val(d, row)
+            if vu is None or not vd:
+                cells.append("—")
+                continue
+            r = vu / vd
+            s = f"{r:.2f}×"
+            if advantage(r, better) > 1:
+                s = f"**{s}**"
+            cells.append(s)
         L.append("| " + " | ".join(cells) + " |")
     L.append("")
     L.append("↑ higher is better, ↓ lower is better. FF/peer = FastFuse ÷ peer of the same class "
              "(memfs ↔ go-fuse memfs; loopback ↔ go-fuse loopback and libfuse passthrough_ll over tmpfs; "
-             "memfs ↔ libfuse null, the round-trip limit); **bold** = FastFuse better.")
+             "memfs ↔ libfuse null, the round-trip limit); **bold** = FastFuse better. "
+             "FF … uring = the same FastFuse filesystem on the kernel's FUSE over io_uring (-o transport=fuse-uring); "
+             "fuse-uring/devfuse = that ÷ the /dev/fuse transport, **bold** = fuse-uring better.")
     if any_cross:
         L.append("‡ FastFuse loopback not available: compared with FastFuse memfs instead (memfs does no "
                  "backing-file syscalls, so this flatters FastFuse).")
@@ -251,7 +276,8 @@ def main():
 
 
 COLORS = {"gofuse-memfs": "#1f77b4", "gofuse-loopback": "#17becf", "libfuse-passthrough_ll": "#ff7f0e",
-          "libfuse-null": "#7f7f7f", "fastfuse-memfs": "#2ca02c", "fastfuse-loopback": "#98df8a"}
+          "libfuse-null": "#7f7f7f", "fastfuse-memfs": "#2ca02c", "fastfuse-loopback": "#98df8a",
+          "fastfuse-memfs-uring": "#17becf", "fastfuse-loopback-uring": "#9edae5"}
 
 
 def plot(ratios, medians, ff_ok, meta, now):
