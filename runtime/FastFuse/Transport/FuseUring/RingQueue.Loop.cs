@@ -30,8 +30,7 @@ internal sealed unsafe partial class RingQueue
             _stats.AllocatedBytes = GC.GetAllocatedBytesForCurrentThread();
         }
         ring.Dispose();
-        if (_eventFd >= 0) Libc.Close(_eventFd);
-        _eventFd = -1;
+        _handOff.Dispose();
     }
 
     private void Drain(Ring ring)
@@ -116,7 +115,7 @@ internal sealed unsafe partial class RingQueue
         int length = total - FuseOutHeader.Size;
         if (s.Body == ReplyBody.File)
         {
-            length = Transport.DevFuse.DevFuseWorker.FileToBuffer(s.FileFd, s.FileOffset, s.Data, s.BodyLength, out int errno);
+            length = SpliceSender.FileToBuffer(s.FileFd, s.FileOffset, s.Data, s.BodyLength, out int errno);
             _stats.Syscalls.Pread++;
             if (length < 0)
             {
@@ -164,26 +163,10 @@ internal sealed unsafe partial class RingQueue
         s.Out->Unique = t.Unique;
         EntInOut(i)->PayloadSz = (uint)payload.Length;
         Interlocked.Exchange(ref _state[i], Answered);
-        int head;
-        do
-        {
-            head = Volatile.Read(ref _readyHead);
-            _next[i] = head;
-        } while (Interlocked.CompareExchange(ref _readyHead, i, head) != head);
         Interlocked.Increment(ref _session.Stats.DeferredWrites);
-        Wake();
+        _handOff.Push(i);
     }
 
     /// <summary>Queue the commits of every deferred reply handed over since the last batch.</summary>
-    private void CommitDeferred()
-    {
-        if (Volatile.Read(ref _readyHead) < 0) return;
-        int i = Interlocked.Exchange(ref _readyHead, -1);
-        while (i >= 0)
-        {
-            int next = _next[i];
-            PrepareCommand(i, UringCmd.CommitAndFetch);
-            i = next;
-        }
-    }
+    private void CommitDeferred() => _handOff.Drain(this, static (q, i) => q.PrepareCommand(i, UringCmd.CommitAndFetch));
 }

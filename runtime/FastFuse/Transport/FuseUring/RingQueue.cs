@@ -38,16 +38,11 @@ internal sealed unsafe partial class RingQueue : SlotOwner
     private readonly ulong[] _commitId;
     private readonly IoVec* _iovs;       // 2 per entry, for REGISTER
     private Ring? _ring;
-    private int _eventFd = -1;
+    private HandOff _handOff = null!;
     private int _inKernel;
     private bool _eventArmed;
     private Thread? _thread;
 
-    // Deferred replies ready to commit: a Treiber stack of entry indexes linked through _next. Pushed by any
-    // thread with CompareExchange (full fence: the entry's buffers written before the push are visible to the
-    // popper), popped all at once by the queue thread with Exchange.
-    private readonly int[] _next;
-    private int _readyHead = -1;
 
     public int Qid { get; }
     /// <summary>Set once the thread has set up its ring and registered its entries (or failed to).</summary>
@@ -70,7 +65,6 @@ internal sealed unsafe partial class RingQueue : SlotOwner
         _state = new int[depth];
         _lastCmd = new UringCmd[depth];
         _commitId = new ulong[depth];
-        _next = new int[depth];
         _iovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(2 * depth), (nuint)sizeof(IoVec));
         for (int i = 0; i < depth; i++)
         {
@@ -99,13 +93,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
     public bool Quiet => Volatile.Read(ref _inKernel) == 0;
 
     /// <summary>Wake the thread (stop, or deferred replies to commit). Any thread.</summary>
-    public void Wake()
-    {
-        if (_eventFd < 0) return;
-        long one = 1;
-        // Safe: one lives on this stack for the call; an eventfd write of 8 bytes never blocks short of overflow.
-        Libc.Write(_eventFd, &one, 8);
-    }
+    public void Wake() => _handOff?.Wake();
 
     private void Run(bool pin)
     {
@@ -117,6 +105,9 @@ internal sealed unsafe partial class RingQueue : SlotOwner
         int err = Setup();
         if (err != 0)
         {
+            // Closing the ring cancels whatever it had registered; entries it did register keep their buffers (Quiet).
+            _ring?.Dispose();
+            _handOff?.Dispose();
             SetupError = err;
             Ready.Set();
             _session.OnLoopExit();
@@ -139,8 +130,8 @@ internal sealed unsafe partial class RingQueue : SlotOwner
         int fdReg = _fd;
         r = _ring!.RegisterFiles(new ReadOnlySpan<int>(&fdReg, 1));
         if (r != 0) { SetupWhat = "io_uring_register(FILES)"; return r; }
-        _eventFd = UringSys.Eventfd(UringSys.EFD_CLOEXEC);
-        if (_eventFd < 0) { SetupWhat = "eventfd"; return _eventFd; }
+        _handOff = new HandOff(_depth);
+        if (_handOff.EventFd < 0) { SetupWhat = "eventfd"; return _handOff.EventFd; }
         ArmEvent();
         for (int i = 0; i < _depth; i++) PrepareCommand(i, UringCmd.Register);
         r = _ring.Submit();
@@ -163,7 +154,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
     {
         var sqe = _ring!.NextSqe();
         sqe->Opcode = IoUring.OpRead;
-        sqe->Fd = _eventFd;
+        sqe->Fd = _handOff.EventFd;
         // Safe: the counter lives in the native header block, which outlives the ring (freed only after Join).
         sqe->Addr = (ulong)(_headers.Pointer + _depth * EntryStride);
         sqe->Len = 8;
