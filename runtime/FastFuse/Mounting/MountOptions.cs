@@ -167,7 +167,8 @@ public sealed class MountOptions
     {
         "devfuse" => Session.TransportKind.DevFuse,
         "fuse-uring" => Session.TransportKind.FuseUring,
-        _ => throw new MountException($"transport must be devfuse or fuse-uring (got '{value}')"),
+        "uring" => Session.TransportKind.Uring,
+        _ => throw new MountException($"transport must be devfuse, uring or fuse-uring (got '{value}')"),
     };
     /// <summary>A count as tmpfs's memparse reads it: digits, then optionally k, m, g, t (binary, either case) or, for
     /// size, % of physical memory. Sizes are rounded up to whole 4 KiB pages.</summary>

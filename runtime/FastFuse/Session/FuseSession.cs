@@ -5,6 +5,7 @@ using FastFuse.Mounting;
 using FastFuse.Transport;
 using FastFuse.Transport.DevFuse;
 using FastFuse.Transport.FuseUring;
+using FastFuse.Transport.UringBatch;
 
 namespace FastFuse.Session;
 
@@ -99,6 +100,12 @@ public sealed unsafe class FuseSession : IDisposable
             string? why = mounted ? FuseUringTransport.Unavailable() : "the session has no kernel connection";
             if (why is null) return new FuseUringTransport(this, channel, _pool, _options.Threads, _options.UringDepth);
             Log.Warn($"fuse-uring cannot be used: {why}; serving through /dev/fuse");
+        }
+        if (_options.Transport == TransportKind.Uring)
+        {
+            string? why = UringBatchTransport.Unavailable();
+            if (why is null) return new UringBatchTransport(this, channel, _pool, _options.Threads, _options.UringDepth);
+            Log.Warn($"uring cannot be used: {why}; serving through /dev/fuse with read and writev");
         }
         return new DevFuseTransport(this, channel, _pool, _options.Threads, _options.Spin);
     }

@@ -9,6 +9,9 @@ public enum TransportKind
     DevFuse,
     /// <summary>The kernel's FUSE over io_uring: per-CPU rings (Linux 6.14+, enable_uring=Y); falls back to DevFuse.</summary>
     FuseUring,
+    /// <summary>io_uring on /dev/fuse itself: several reads in flight per worker, replies batched with them (any
+    /// kernel with io_uring); falls back to DevFuse.</summary>
+    Uring,
 }
 
 /// <summary>How a session runs: transport, workers, buffer sizes, what INIT asks for, how long unmount waits.</summary>
@@ -16,7 +19,7 @@ public sealed class SessionOptions
 {
     /// <summary>How requests arrive (default: /dev/fuse).</summary>
     public TransportKind Transport { get; set; } = TransportKind.DevFuse;
-    /// <summary>fuse-uring: ring entries per queue (requests each CPU's queue can hold at once).</summary>
+    /// <summary>Requests in flight per ring: fuse-uring entries per CPU queue, or reads armed per uring worker.</summary>
     public int UringDepth { get; set; } = 8;
 
     /// <summary>Worker threads, each with its own cloned /dev/fuse fd. Default: the number of CPUs.</summary>

@@ -107,6 +107,8 @@ public sealed class Stats
     public long SpliceFallbacks;
     /// <summary>Forgets received (FORGET plus each entry of BATCH_FORGET).</summary>
     public long Forgets;
+    /// <summary>Replies the uring transport wrote outside its ring (INIT, spliced file data).</summary>
+    public long RingBypass;
     /// <summary>Deferred replies written from other threads (one write or ring hand-over each).</summary>
     public long DeferredWrites;
 
@@ -220,6 +222,7 @@ public sealed class Stats
                   $"enosys={Unimplemented} interrupts={InterruptsReceived} forgets={Forgets} pending={PendingInFlight}\n");
         if (SplicedReplies + SpliceFallbacks > 0)
             sb.Append($"splice: spliced={SplicedReplies} fallbacks={SpliceFallbacks}\n");
+        if (RingBypass > 0) sb.Append($"ring: replies written outside the ring={RingBypass}\n");
         sb.Append("loops:");
         foreach (var (loop, n) in RequestsPerLoop) sb.Append($" {loop.Replace(' ', '-')}={n}");
         sb.Append('\n');

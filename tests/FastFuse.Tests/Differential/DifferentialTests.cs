@@ -97,3 +97,6 @@ public sealed class DifferentialTests(ITestOutputHelper output) : DifferentialTe
 /// <summary>The differential tests on the kernel's FUSE over io_uring.</summary>
 [Collection(DifferentialCollection.Name)]
 public sealed class DifferentialTests_FuseUring(ITestOutputHelper output) : DifferentialTestsBase(output, TransportKind.FuseUring);
+
+[Collection(DifferentialCollection.Name)]
+public sealed class DifferentialTests_Uring(ITestOutputHelper output) : DifferentialTestsBase(output, TransportKind.Uring);

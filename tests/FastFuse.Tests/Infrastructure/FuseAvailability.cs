@@ -20,6 +20,7 @@ public static class FuseAvailability
     });
 
     private static readonly Lazy<string?> s_uring = new(() => FuseUringTransport.Unavailable() is { } why ? UringPrefix + why : null);
+    private static readonly Lazy<string?> s_ioUring = new(() => Transport.UringBatch.UringBatchTransport.Unavailable() is { } why ? "io_uring unavailable: " + why : null);
 
     /// <summary>Null when mounts can be tested; otherwise the reason, which names /dev/fuse.</summary>
     public static string? SkipReason => s_reason.Value;
@@ -28,8 +29,11 @@ public static class FuseAvailability
     public static string? UringSkipReason => SkipReason ?? s_uring.Value;
 
     /// <summary>The skip reason for a test method of <paramref name="testClass"/>: fuse-uring classes (named
-    /// …FuseUring) also need the kernel's fuse-uring.</summary>
-    internal static string? SkipReasonFor(string testClass) => testClass.Contains("FuseUring", StringComparison.Ordinal) ? UringSkipReason : SkipReason;
+    /// …FuseUring) also need the kernel's fuse-uring, and the uring classes (…_Uring) io_uring.</summary>
+    internal static string? SkipReasonFor(string testClass) =>
+        testClass.Contains("FuseUring", StringComparison.Ordinal) ? UringSkipReason
+        : testClass.EndsWith("_Uring", StringComparison.Ordinal) ? SkipReason ?? s_ioUring.Value
+        : SkipReason;
 }
 
 /// <summary>A test that mounts a filesystem through the kernel: skipped, with the reason, only when /dev/fuse cannot be

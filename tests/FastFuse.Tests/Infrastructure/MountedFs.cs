@@ -69,6 +69,11 @@ public sealed class MountedFs : IDisposable
             throw new TimeoutException("INIT did not arrive within 10 s");
         }
         if (sessionOptions?.Transport == TransportKind.FuseUring) WaitForRings();
+        if (sessionOptions?.Transport == TransportKind.Uring && Session.TransportName != "uring")
+        {
+            Dispose();
+            throw new InvalidOperationException($"asked for uring, served by {Session.TransportName} (see the log line above)");
+        }
     }
 
     /// <summary>A fuse-uring mount must really be served by its rings: wait until the transport has set them up

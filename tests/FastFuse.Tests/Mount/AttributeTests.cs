@@ -369,4 +369,6 @@ public sealed class AttributeTests_MemFs() : AttributeTests(FsKind.MemFs);
 public sealed class AttributeTests_Loopback() : AttributeTests(FsKind.Loopback);
 
 public sealed class AttributeTests_MemFs_FuseUring() : AttributeTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class AttributeTests_MemFs_Uring() : AttributeTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class AttributeTests_Loopback_FuseUring() : AttributeTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class AttributeTests_Loopback_Uring() : AttributeTests(FsKind.Loopback, TransportKind.Uring);

@@ -187,4 +187,6 @@ public sealed class ConcurrencyTests_MemFs() : ConcurrencyTests(FsKind.MemFs);
 public sealed class ConcurrencyTests_Loopback() : ConcurrencyTests(FsKind.Loopback);
 
 public sealed class ConcurrencyTests_MemFs_FuseUring() : ConcurrencyTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class ConcurrencyTests_MemFs_Uring() : ConcurrencyTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class ConcurrencyTests_Loopback_FuseUring() : ConcurrencyTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class ConcurrencyTests_Loopback_Uring() : ConcurrencyTests(FsKind.Loopback, TransportKind.Uring);

@@ -83,4 +83,6 @@ public sealed class DataRoundTripTests_MemFs() : DataRoundTripTests(FsKind.MemFs
 public sealed class DataRoundTripTests_Loopback() : DataRoundTripTests(FsKind.Loopback);
 
 public sealed class DataRoundTripTests_MemFs_FuseUring() : DataRoundTripTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class DataRoundTripTests_MemFs_Uring() : DataRoundTripTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class DataRoundTripTests_Loopback_FuseUring() : DataRoundTripTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class DataRoundTripTests_Loopback_Uring() : DataRoundTripTests(FsKind.Loopback, TransportKind.Uring);

@@ -12,7 +12,7 @@ namespace FastFuse.Tests.Mount;
 /// aligned in offset, size and user memory, as a database does it; what the daemon does with the data on its way
 /// to the source must keep that working: with and without passthrough, and with reads by splice or by pread.
 /// </summary>
-public sealed unsafe class DirectIoTests
+public abstract unsafe class DirectIoTests(TransportKind transport)
 {
     private const int Align = 4096;
 
@@ -23,10 +23,10 @@ public sealed unsafe class DirectIoTests
         { true, true },    // passthrough: the kernel does the I/O on the backing file
     };
 
-    private static MountedFs Mount(bool passthrough, bool spliceReads)
+    private MountedFs Mount(bool passthrough, bool spliceReads)
     {
         var m = MountedFs.Loopback(NoCache + (passthrough ? ",passthrough" : ""),
-            sessionOptions: new SessionOptions { Threads = 2, SpliceReads = spliceReads });
+            sessionOptions: new SessionOptions { Threads = 2, SpliceReads = spliceReads, Transport = transport });
         AssertSourceRefusesUnalignedDirectIo(m.SourcePath!);
         return m;
     }
@@ -178,3 +178,7 @@ public sealed unsafe class DirectIoTests
         });
     }
 }
+
+public sealed class DirectIoTests_DevFuse() : DirectIoTests(TransportKind.DevFuse);
+public sealed class DirectIoTests_FuseUring() : DirectIoTests(TransportKind.FuseUring);
+public sealed class DirectIoTests_Uring() : DirectIoTests(TransportKind.Uring);

@@ -640,4 +640,6 @@ public sealed unsafe class FileIoTests_MemFs() : FileIoTests(FsKind.MemFs)
 public sealed class FileIoTests_Loopback() : FileIoTests(FsKind.Loopback);
 
 public sealed class FileIoTests_MemFs_FuseUring() : FileIoTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class FileIoTests_MemFs_Uring() : FileIoTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class FileIoTests_Loopback_FuseUring() : FileIoTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class FileIoTests_Loopback_Uring() : FileIoTests(FsKind.Loopback, TransportKind.Uring);

@@ -110,4 +110,6 @@ public sealed class LargeDirectoryTests_MemFs(ITestOutputHelper output) : LargeD
 public sealed class LargeDirectoryTests_Loopback(ITestOutputHelper output) : LargeDirectoryTests(FsKind.Loopback, output);
 
 public sealed class LargeDirectoryTests_MemFs_FuseUring(ITestOutputHelper output) : LargeDirectoryTests(FsKind.MemFs, output, TransportKind.FuseUring);
+public sealed class LargeDirectoryTests_MemFs_Uring(ITestOutputHelper output) : LargeDirectoryTests(FsKind.MemFs, output, TransportKind.Uring);
 public sealed class LargeDirectoryTests_Loopback_FuseUring(ITestOutputHelper output) : LargeDirectoryTests(FsKind.Loopback, output, TransportKind.FuseUring);
+public sealed class LargeDirectoryTests_Loopback_Uring(ITestOutputHelper output) : LargeDirectoryTests(FsKind.Loopback, output, TransportKind.Uring);

@@ -149,4 +149,6 @@ public sealed class MountMethodTests_MemFs() : MountMethodTests(FsKind.MemFs);
 public sealed class MountMethodTests_Loopback() : MountMethodTests(FsKind.Loopback);
 
 public sealed class MountMethodTests_MemFs_FuseUring() : MountMethodTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class MountMethodTests_MemFs_Uring() : MountMethodTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class MountMethodTests_Loopback_FuseUring() : MountMethodTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class MountMethodTests_Loopback_Uring() : MountMethodTests(FsKind.Loopback, TransportKind.Uring);

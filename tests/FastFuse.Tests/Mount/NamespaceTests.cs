@@ -455,4 +455,6 @@ public sealed class NamespaceTests_MemFs() : NamespaceTests(FsKind.MemFs);
 public sealed class NamespaceTests_Loopback() : NamespaceTests(FsKind.Loopback);
 
 public sealed class NamespaceTests_MemFs_FuseUring() : NamespaceTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class NamespaceTests_MemFs_Uring() : NamespaceTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class NamespaceTests_Loopback_FuseUring() : NamespaceTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class NamespaceTests_Loopback_Uring() : NamespaceTests(FsKind.Loopback, TransportKind.Uring);

@@ -1,3 +1,5 @@
+using FastFuse.Session;
+using Xunit.Sdk;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using FastFuse.Filesystems;
@@ -14,11 +16,12 @@ namespace FastFuse.Tests.Mount;
 /// when the last handle is released; passthrough and non-passthrough opens of one inode never mixed (the kernel
 /// refuses a passthrough open while cached opens exist, and a cached open while passthrough ones exist: EIO).
 /// </summary>
-public sealed class PassthroughTests
+public abstract class PassthroughTests(TransportKind transport)
 {
-    private static MountedFs Mount(LoopbackOptions? options = null)
+    private MountedFs Mount(LoopbackOptions? options = null)
     {
-        var m = MountedFs.Loopback(NoCache + ",passthrough", options ?? new LoopbackOptions { Passthrough = true });
+        var m = MountedFs.Loopback(NoCache + ",passthrough", options ?? new LoopbackOptions { Passthrough = true },
+            new SessionOptions { Threads = 2, Transport = transport });
         Assert.True(m.Session.Connection.Has(InitFlags.Passthrough), "the kernel did not accept FUSE passthrough (needs 6.9+ and CAP_SYS_ADMIN)");
         return m;
     }
@@ -225,7 +228,12 @@ public sealed class PassthroughTests
     }
 }
 
+public sealed class PassthroughTests_DevFuse() : PassthroughTests(TransportKind.DevFuse);
+public sealed class PassthroughTests_FuseUring() : PassthroughTests(TransportKind.FuseUring);
+public sealed class PassthroughTests_Uring() : PassthroughTests(TransportKind.Uring);
+
 /// <summary>A mount test that needs FUSE passthrough: Linux 6.9+ and root (CAP_SYS_ADMIN for the backing ioctls).</summary>
+[XunitTestCaseDiscoverer("FastFuse.Tests.Infrastructure.MountFactDiscoverer", "FastFuse.Tests")]
 public sealed class PassthroughFactAttribute : FactAttribute
 {
     public PassthroughFactAttribute()

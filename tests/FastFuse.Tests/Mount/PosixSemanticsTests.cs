@@ -369,4 +369,6 @@ public sealed unsafe class PosixSemanticsTests_MemFs() : PosixSemanticsTests(FsK
 public sealed class PosixSemanticsTests_Loopback() : PosixSemanticsTests(FsKind.Loopback);
 
 public sealed class PosixSemanticsTests_MemFs_FuseUring() : PosixSemanticsTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class PosixSemanticsTests_MemFs_Uring() : PosixSemanticsTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class PosixSemanticsTests_Loopback_FuseUring() : PosixSemanticsTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class PosixSemanticsTests_Loopback_Uring() : PosixSemanticsTests(FsKind.Loopback, TransportKind.Uring);

@@ -57,8 +57,9 @@ public abstract unsafe partial class TransportTests(FsKind kind, TransportKind t
             long control = loops.Where(l => l.Loop.StartsWith("worker", StringComparison.Ordinal)).Sum(l => l.Requests);
             Assert.True(control < 50, $"the /dev/fuse reader served {control} requests: {Show(loops)}");
         }
-        else Assert.All(loops, l => Assert.StartsWith("worker", l.Loop));
-        Assert.Contains(Transport == TransportKind.FuseUring ? "transport: fuse-uring" : "transport: devfuse", m.Session.Stats.Format());
+        else Assert.All(loops, l => Assert.StartsWith(Transport == TransportKind.Uring ? "uring" : "worker", l.Loop));
+        string name = Transport switch { TransportKind.FuseUring => "fuse-uring", TransportKind.Uring => "uring", _ => "devfuse" };
+        Assert.Contains("transport: " + name, m.Session.Stats.Format());
     }
 
     private static string Show(IEnumerable<KeyValuePair<string, long>> loops) => string.Join(", ", loops.Select(l => $"{l.Key}={l.Value}"));
@@ -110,7 +111,9 @@ public abstract unsafe partial class TransportTests(FsKind kind, TransportKind t
 public sealed class TransportTests_MemFs() : TransportTests(FsKind.MemFs, TransportKind.DevFuse);
 public sealed class TransportTests_Loopback() : TransportTests(FsKind.Loopback, TransportKind.DevFuse);
 public sealed class TransportTests_MemFs_FuseUring() : TransportTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class TransportTests_MemFs_Uring() : TransportTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class TransportTests_Loopback_FuseUring() : TransportTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class TransportTests_Loopback_Uring() : TransportTests(FsKind.Loopback, TransportKind.Uring);
 
 /// <summary>The loop-thread allocation counter sees allocations when there are some (debug logging builds a string per
 /// request and reply), on each transport: otherwise the zeros above would prove nothing.</summary>
@@ -134,3 +137,6 @@ public sealed class TransportAllocationSensitivityTests_DevFuse() : TransportAll
 
 [Collection(Unit.LogCaptureCollection.Name)]
 public sealed class TransportAllocationSensitivityTests_FuseUring() : TransportAllocationSensitivityTests(TransportKind.FuseUring);
+
+[Collection(Unit.LogCaptureCollection.Name)]
+public sealed class TransportAllocationSensitivityTests_Uring() : TransportAllocationSensitivityTests(TransportKind.Uring);

@@ -89,4 +89,6 @@ public sealed class UmaskTests_MemFs() : UmaskTests(FsKind.MemFs);
 public sealed class UmaskTests_Loopback() : UmaskTests(FsKind.Loopback);
 
 public sealed class UmaskTests_MemFs_FuseUring() : UmaskTests(FsKind.MemFs, TransportKind.FuseUring);
+public sealed class UmaskTests_MemFs_Uring() : UmaskTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class UmaskTests_Loopback_FuseUring() : UmaskTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class UmaskTests_Loopback_Uring() : UmaskTests(FsKind.Loopback, TransportKind.Uring);

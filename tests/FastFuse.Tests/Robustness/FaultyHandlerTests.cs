@@ -230,3 +230,6 @@ public sealed class FaultyHandlerTests(ITestOutputHelper output) : FaultyHandler
 
 [Collection(RobustnessCollection.Name)]
 public sealed class FaultyHandlerTests_FuseUring(ITestOutputHelper output) : FaultyHandlerTestsBase(output, TransportKind.FuseUring);
+
+[Collection(RobustnessCollection.Name)]
+public sealed class FaultyHandlerTests_Uring(ITestOutputHelper output) : FaultyHandlerTestsBase(output, TransportKind.Uring);

@@ -285,3 +285,6 @@ public sealed class UnmountStormTests(ITestOutputHelper output) : UnmountStormTe
 /// <summary>The unmount storm on FUSE over io_uring: rings torn down under open files, entries completing with ENOTCONN.</summary>
 [Collection(RobustnessCollection.Name)]
 public sealed class UnmountStormTests_FuseUring(ITestOutputHelper output) : UnmountStormTestsBase(output, TransportKind.FuseUring);
+
+[Collection(RobustnessCollection.Name)]
+public sealed class UnmountStormTests_Uring(ITestOutputHelper output) : UnmountStormTestsBase(output, TransportKind.Uring);
