@@ -39,8 +39,8 @@ public sealed class MountOptions
     public bool Passthrough { get; set; }
     /// <summary>Send READ data from file descriptors by pread + writev instead of splice (for comparison).</summary>
     public bool NoSpliceRead { get; set; }
-    /// <summary>How requests reach the daemon (-o transport=devfuse|fuse-uring).</summary>
-    public Session.TransportKind Transport { get; set; } = Session.TransportKind.DevFuse;
+    /// <summary>How requests reach the daemon (-o transport=auto|devfuse|uring|fuse-uring).</summary>
+    public Session.TransportKind Transport { get; set; } = Session.TransportKind.Auto;
     /// <summary>fuse-uring ring entries per CPU queue (-o uring_depth=N).</summary>
     public int? UringDepth { get; set; }
     /// <summary>Force the fusermount3 path even as root.</summary>
@@ -165,10 +165,11 @@ public sealed class MountOptions
 
     private static Session.TransportKind TransportOf(string? value) => value switch
     {
+        "auto" => Session.TransportKind.Auto,
         "devfuse" => Session.TransportKind.DevFuse,
         "fuse-uring" => Session.TransportKind.FuseUring,
         "uring" => Session.TransportKind.Uring,
-        _ => throw new MountException($"transport must be devfuse, uring or fuse-uring (got '{value}')"),
+        _ => throw new MountException($"transport must be auto, devfuse, uring or fuse-uring (got '{value}')"),
     };
     /// <summary>A count as tmpfs's memparse reads it: digits, then optionally k, m, g, t (binary, either case) or, for
     /// size, % of physical memory. Sizes are rounded up to whole 4 KiB pages.</summary>

@@ -20,9 +20,10 @@ public static unsafe class Mountpoint
         if (r < 0)
         {
             int e = Libc.Errno;
-            if (e == Errno.ENOTCONN && clearStale)
+            if (e is Errno.ENOTCONN or Errno.ECONNABORTED && clearStale)
             {
-                // A FUSE daemon died and left its mount: the kernel answers ENOTCONN. Detach it and go on.
+                // A FUSE daemon died and left its mount: the kernel answers ENOTCONN, or ECONNABORTED to the requests
+                // that were queued in its fuse-uring rings when it died (and after a fusectl abort). Detach it.
                 Log.Info($"{full}: stale FUSE mount (transport endpoint is not connected): unmounting it lazily");
                 if (Libc.Umount2(full, Libc.MNT_DETACH) < 0 && !RunFusermountUnmount(full, lazy: true))
                     throw new MountException($"{full}: stale FUSE mount that could not be cleared ({Errno.Name(Libc.Errno)}); run fusermount3 -uz {full}");
@@ -32,7 +33,7 @@ public static unsafe class Mountpoint
             {
                 Errno.ENOENT => new MountException($"mountpoint {full} does not exist"),
                 Errno.EACCES => new MountException($"mountpoint {full}: permission denied"),
-                Errno.ENOTCONN => new MountException($"mountpoint {full} is a stale FUSE mount (transport endpoint is not connected)"),
+                Errno.ENOTCONN or Errno.ECONNABORTED => new MountException($"mountpoint {full} is a stale FUSE mount ({Errno.Name(e)})"),
                 _ => new MountException($"mountpoint {full}: {Errno.Name(e)}"),
             };
         }

@@ -72,7 +72,7 @@ public sealed unsafe class FuseSession : IDisposable
     internal SessionOptions Options => _options;
     internal BufferPool Pool => _pool;
 
-    private FuseSession(IRawFileSystem fs, FuseChannel channel, MountHandle? mount, SessionOptions? options)
+    private FuseSession(IRawFileSystem fs, FuseChannel channel, MountHandle? mount, SessionOptions? options, bool avoidRings = false)
     {
         FileSystem = fs;
         _options = options ?? new SessionOptions();
@@ -88,23 +88,27 @@ public sealed unsafe class FuseSession : IDisposable
         int size = (int)Math.Max(FuseConstants.MinReadBuffer, (_options.MaxWrite + 4096 + 4095) & ~4095u);
         _pool = new BufferPool(size);
         MaxReplyData = size - FuseOutHeader.Size;
-        if (_options.UringDepth < 1 || _options.UringDepth > 4096) throw new ArgumentOutOfRangeException(nameof(options), "uring_depth must be 1..4096");
-        _transport = CreateTransport(channel, mount is not null);
+        if (_options.UringDepth is < 1 or > 4096) throw new ArgumentOutOfRangeException(nameof(options), "uring_depth must be 1..4096");
+        _transport = CreateTransport(channel, mount is not null, avoidRings);
         Stats.Transport = _transport.Name;
     }
 
-    private FuseTransport CreateTransport(FuseChannel channel, bool mounted)
+    private FuseTransport CreateTransport(FuseChannel channel, bool mounted, bool avoidRings)
     {
-        if (_options.Transport == TransportKind.FuseUring)
+        var kind = _options.Transport;
+        if (kind == TransportKind.Auto && avoidRings) kind = TransportKind.DevFuse;
+        if (kind is TransportKind.FuseUring or TransportKind.Auto)
         {
             string? why = mounted ? FuseUringTransport.Unavailable() : "the session has no kernel connection";
-            if (why is null) return new FuseUringTransport(this, channel, _pool, _options.Threads, _options.UringDepth);
-            Log.Warn($"fuse-uring cannot be used: {why}; serving through /dev/fuse");
+            if (why is null)
+                return new FuseUringTransport(this, channel, _pool, _options.Threads, _options.UringDepth ?? SessionOptions.DefaultFuseUringDepth);
+            if (kind == TransportKind.FuseUring) Log.Warn($"fuse-uring cannot be used: {why}; serving through /dev/fuse");
+            else if (mounted) Log.Info($"transport auto: fuse-uring is not available ({why}); serving through /dev/fuse");
         }
-        if (_options.Transport == TransportKind.Uring)
+        if (kind == TransportKind.Uring)
         {
             string? why = UringBatchTransport.Unavailable();
-            if (why is null) return new UringBatchTransport(this, channel, _pool, _options.Threads, _options.UringDepth);
+            if (why is null) return new UringBatchTransport(this, channel, _pool, _options.Threads, _options.UringDepth ?? SessionOptions.DefaultUringDepth);
             Log.Warn($"uring cannot be used: {why}; serving through /dev/fuse with read and writev");
         }
         return new DevFuseTransport(this, channel, _pool, _options.Threads, _options.Spin);
@@ -116,7 +120,11 @@ public sealed unsafe class FuseSession : IDisposable
     {
         var handle = Mounter.Mount(mountpoint, options);
         var channel = new DevFuseChannel(handle.Fd, owned: true);
-        return new FuseSession(fs, channel, handle, sessionOptions);
+        // fusermount3's auto_unmount detaches a dead daemon's mount only when opening it gives ENOTCONN; a daemon
+        // killed with fuse-uring rings registered gives the first opener ECONNABORTED (its request was queued in the
+        // rings), so fusermount3 would leave the mount: auto picks /dev/fuse for such mounts.
+        bool autoUnmountByFusermount = options.AutoUnmount && handle.Method == MountMethod.Fusermount;
+        return new FuseSession(fs, channel, handle, sessionOptions, autoUnmountByFusermount);
     }
 
     /// <summary>A session over any channel, with no mount (tests, benchmarks, fuzzing).</summary>

@@ -233,7 +233,8 @@ public sealed class CliTests
     public void DashS_ServesWithOneWorker(string[] flags, int workers)
     {
         using var mnt = new TempMountpoint();
-        using var p = StartForeground(mnt, flags);
+        // The /dev/fuse transport: its workers each hold an fd (fuse-uring serves from per-CPU rings instead).
+        using var p = StartForeground(mnt, [.. flags, "-o", "transport=devfuse"]);
         try
         {
             Mounts.Io(() => File.WriteAllText(mnt["f"], "one thread"), "write");

@@ -66,7 +66,7 @@ public sealed class TransportFallbackTests
     }
 
     [Theory]
-    [InlineData("transport=bogus", "transport must be devfuse, uring or fuse-uring")]
+    [InlineData("transport=bogus", "transport must be auto, devfuse, uring or fuse-uring")]
     [InlineData("uring_depth=0", "uring_depth")]
     [InlineData("uring_depth=x", "uring_depth")]
     public void BadTransportOptions_AreOneErrorLine(string option, string expected)

@@ -185,7 +185,10 @@ public sealed unsafe class AbortAndStaleMountTests(ITestOutputHelper output)
                 Assert.Equal(0, RLibc.kill(first.Process.Id, RLibc.SIGKILL));
                 Assert.True(first.WaitExit(TimeSpan.FromSeconds(10)));
             }
-            Assert.Equal(Errno.ENOTCONN, RLibc.StatErrno(mnt));
+            // ENOTCONN; or ECONNABORTED for a request that was queued in the dead daemon's fuse-uring rings (the
+            // connection ends when the kernel has torn its rings down, a moment after the process).
+            int dead = RLibc.StatErrno(mnt);
+            Assert.True(dead is Errno.ENOTCONN or Errno.ECONNABORTED, $"stat of the dead mount: {Errno.Name(dead)}");
 
             using var second = new CliBinary.Running("memfs", mnt, "-f");
             var sw = Stopwatch.StartNew();

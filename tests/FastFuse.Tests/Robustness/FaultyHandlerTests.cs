@@ -24,6 +24,9 @@ internal sealed class FaultyFs : IRawFileSystem
     public readonly ManualResetEventSlim HangDeferred = new(false);
     public volatile bool SawInterrupt;
     public ulong SlowUnique;
+    /// <summary>The dropped reply of 'hang', held until the test lets the collector have it (a GC under a loaded
+    /// machine must not answer it before the test has seen the caller wait).</summary>
+    public PendingReply? Held;
     public int ReadsEnded;
 
     public int Lookup(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)
@@ -44,7 +47,7 @@ internal sealed class FaultyFs : IRawFileSystem
         if (nodeId == Bad) throw new InvalidOperationException("getattr of 'bad' throws (test)");
         if (nodeId == Hang)
         {
-            _ = ctx.Defer();          // never answered: the reply's finalizer must answer EIO
+            Held = ctx.Defer();       // never answered: once the test lets go of it, its finalizer must answer EIO
             HangDeferred.Set();
             return Status.Deferred;
         }
@@ -211,6 +214,7 @@ public abstract class FaultyHandlerTestsBase(ITestOutputHelper output, Transport
         Assert.Equal(0, RLibc.StatErrno(m["good"]));
         Assert.Equal("good\n", ReadGood(m));
 
+        fs.Held = null;
         var sw = Stopwatch.StartNew();
         while (!caller.Join(20))
         {
