@@ -9,13 +9,14 @@ Standard library only.
 import argparse, glob, json, math, os, statistics, sys, time
 from xml.sax.saxutils import escape
 
-PEERS = ["fastfuse-memfs", "fastfuse-memfs-uring", "fastfuse-loopback", "fastfuse-loopback-uring", "gofuse-memfs",
-         "gofuse-loopback", "libfuse-passthrough_ll", "libfuse-null"]
-PEER_CLASS = {"fastfuse-memfs": "memfs", "fastfuse-memfs-uring": "memfs", "gofuse-memfs": "memfs",
-              "fastfuse-loopback": "loopback", "fastfuse-loopback-uring": "loopback",
+PEERS = ["fastfuse-memfs", "fastfuse-memfs-uring", "fastfuse-memfs-fuseuring", "fastfuse-loopback",
+         "fastfuse-loopback-fuseuring", "gofuse-memfs", "gofuse-loopback", "libfuse-passthrough_ll", "libfuse-null"]
+PEER_CLASS = {"fastfuse-memfs": "memfs", "fastfuse-memfs-uring": "memfs", "fastfuse-memfs-fuseuring": "memfs",
+              "gofuse-memfs": "memfs", "fastfuse-loopback": "loopback", "fastfuse-loopback-fuseuring": "loopback",
               "gofuse-loopback": "loopback", "libfuse-passthrough_ll": "loopback", "libfuse-null": "null"}
 # FastFuse on the kernel's FUSE over io_uring against the same filesystem on /dev/fuse, in the same run.
-TRANSPORT_PAIRS = [("fastfuse-memfs-uring", "fastfuse-memfs", "memfs"), ("fastfuse-loopback-uring", "fastfuse-loopback", "loopback")]
+TRANSPORT_PAIRS = [("fastfuse-memfs-fuseuring", "fastfuse-memfs", "memfs fuse-uring"), ("fastfuse-memfs-uring", "fastfuse-memfs", "memfs uring"),
+                   ("fastfuse-loopback-fuseuring", "fastfuse-loopback", "loopback fuse-uring")]
 # Which FastFuse variant each peer is compared with (fallback: fastfuse-memfs, marked ‡).
 COMPARE = {"gofuse-memfs": "fastfuse-memfs", "gofuse-loopback": "fastfuse-loopback",
            "libfuse-passthrough_ll": "fastfuse-loopback", "libfuse-null": "fastfuse-memfs"}
@@ -176,13 +177,14 @@ def main():
                  "the peers' figures are real.")
         L.append("")
     short = {"fastfuse-memfs": "FF memfs", "fastfuse-loopback": "FF loopback", "fastfuse-memfs-uring": "FF memfs uring",
-             "fastfuse-loopback-uring": "FF loopback uring", "gofuse-memfs": "go-fuse memfs",
+             "fastfuse-memfs-fuseuring": "FF memfs fuse-uring", "fastfuse-loopback-fuseuring": "FF loopback fuse-uring",
+             "gofuse-memfs": "go-fuse memfs",
              "gofuse-loopback": "go-fuse loopback", "libfuse-passthrough_ll": "libfuse passthrough_ll",
              "libfuse-null": "libfuse null"}
     others = [p for p in OTHERS if p in present]
     pairs = [(u, d, c) for u, d, c in TRANSPORT_PAIRS if u in present and d in present]
     hdr = ["workload", "unit"] + [short[p] for p in present] + [f"FF/{short[p]}" for p in others] + \
-          [f"{c} fuse-uring/devfuse" for _, _, c in pairs]
+          [f"{c}/devfuse" for _, _, c in pairs]
     L.append("| " + " | ".join(hdr) + " |")
     L.append("|" + "---|" * len(hdr))
     any_cross = False
@@ -220,8 +222,9 @@ def main():
     L.append("↑ higher is better, ↓ lower is better. FF/peer = FastFuse ÷ peer of the same class "
              "(memfs ↔ go-fuse memfs; loopback ↔ go-fuse loopback and libfuse passthrough_ll over tmpfs; "
              "memfs ↔ libfuse null, the round-trip limit); **bold** = FastFuse better. "
-             "FF … uring = the same FastFuse filesystem on the kernel's FUSE over io_uring (-o transport=fuse-uring); "
-             "fuse-uring/devfuse = that ÷ the /dev/fuse transport, **bold** = fuse-uring better.")
+             "FF memfs/loopback = the /dev/fuse transport (devfuse); FF … uring = io_uring on /dev/fuse (-o transport=uring); "
+             "FF … fuse-uring = the kernel's FUSE over io_uring (-o transport=fuse-uring); X/devfuse = that transport ÷ "
+             "devfuse for the same filesystem in the same run, **bold** = better than devfuse.")
     if any_cross:
         L.append("‡ FastFuse loopback not available: compared with FastFuse memfs instead (memfs does no "
                  "backing-file syscalls, so this flatters FastFuse).")
@@ -277,7 +280,7 @@ def main():
 
 COLORS = {"gofuse-memfs": "#1f77b4", "gofuse-loopback": "#17becf", "libfuse-passthrough_ll": "#ff7f0e",
           "libfuse-null": "#7f7f7f", "fastfuse-memfs": "#2ca02c", "fastfuse-loopback": "#98df8a",
-          "fastfuse-memfs-uring": "#17becf", "fastfuse-loopback-uring": "#9edae5"}
+          "fastfuse-memfs-uring": "#bcbd22", "fastfuse-memfs-fuseuring": "#17becf", "fastfuse-loopback-fuseuring": "#9edae5"}
 
 
 def plot(ratios, medians, ff_ok, meta, now):
