@@ -12,12 +12,13 @@ namespace FastFuse.Transport.DevFuse;
 /// nothing is shared with other workers on the hot path. Because the reply is written while the handler's
 /// memory is still valid, the slot gathers: lent memory goes out without a copy.
 /// </summary>
-public sealed unsafe partial class DevFuseWorker : SlotOwner, IDisposable
+public sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
 {
     internal const int IovCapacity = 1024;       // IOV_MAX
 
     internal readonly FuseSession Session;
     internal readonly FuseChannel Channel;
+    FuseChannel IFdWorker.Channel => Channel;
     internal readonly RequestSlot Slot;
     private readonly NativeBuffer _request;
     private readonly NativeBuffer _reply;
@@ -45,13 +46,16 @@ public sealed unsafe partial class DevFuseWorker : SlotOwner, IDisposable
 
     public int Index { get; }
 
-    internal void Start(string name)
+    public void Start()
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"fuse-worker-{Index}" };
         _thread.UnsafeStart();
     }
 
-    internal bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
+    public bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
+
+    /// <summary>A blocking read(2) ends by itself when the connection goes: nothing to wake.</summary>
+    public void Wake() { }
 
     private void Run()
     {

@@ -1,32 +1,27 @@
 using FastFuse.Session;
-using FastFuse.Transport.DevFuse;
 
 namespace FastFuse.Transport.UringBatch;
 
 /// <summary>
-/// The <c>uring</c> transport: io_uring on /dev/fuse itself, for kernels without FUSE over io_uring. <c>threads</c>
-/// workers, each an <see cref="UringWorker"/> with its own fd (worker 0 the session's, the others
-/// FUSE_DEV_IOC_CLONE clones made once INIT is answered) and its own ring with <c>depth</c> reads in flight.
+/// The <c>uring</c> transport: io_uring on /dev/fuse itself, for kernels without FUSE over io_uring: <c>threads</c>
+/// workers (see <see cref="FdWorkersTransport"/>), each an <see cref="UringWorker"/> with its own ring and
+/// <c>depth</c> reads in flight.
 /// </summary>
-public sealed class UringBatchTransport : FuseTransport
+public sealed class UringBatchTransport : FdWorkersTransport
 {
-    private readonly FuseSession _session;
-    private readonly FuseChannel _main;
     private readonly BufferPool _pool;
-    private readonly int _threads, _depth;
-    private readonly List<UringWorker> _workers = new();
-    private readonly Lock _gate = new();
+    private readonly int _depth;
 
     internal UringBatchTransport(FuseSession session, FuseChannel main, BufferPool pool, int threads, int depth)
+        : base(session, main, threads)
     {
-        _session = session;
-        _main = main;
         _pool = pool;
-        _threads = threads;
         _depth = depth;
     }
 
     public override string Name => "uring";
+
+    private protected override string WorkerName => "uring worker";
 
     /// <summary>Null when io_uring can be set up here; otherwise why not.</summary>
     public static string? Unavailable()
@@ -36,79 +31,13 @@ public sealed class UringBatchTransport : FuseTransport
         return r < 0 ? $"io_uring is not available to this process (io_uring_setup: {Kernel.Errno.Name(-r)}; sysctl kernel.io_uring_disabled or seccomp)" : null;
     }
 
-    internal override void Start()
+    private protected override IFdWorker? CreateWorker(FuseChannel channel, int index)
     {
-        lock (_gate)
-        {
-            if (!StartWorker(_main, 0)) throw new IOException("uring transport: worker 0 could not set up its ring");
-        }
-    }
-
-    internal override void OnInitReplied()
-    {
-        lock (_gate)
-        {
-            if (_workers.Count != 1) return;
-            for (int i = 1; i < _threads; i++)
-            {
-                DevFuseChannel ch;
-                try { ch = DevFuseChannel.Clone(_main.Fd); }
-                catch (IOException e)
-                {
-                    Log.Warn($"could not clone /dev/fuse for uring worker {i} ({e.Message}); running with {i} worker(s)");
-                    break;
-                }
-                if (!StartWorker(ch, i))
-                {
-                    ch.Dispose();
-                    break;
-                }
-            }
-            if (Log.DebugEnabled) Log.Debug($"uring: {_workers.Count} worker(s), {_depth} reads in flight each");
-        }
-    }
-
-    private bool StartWorker(FuseChannel channel, int index)
-    {
-        var w = new UringWorker(_session, channel, _pool, index, _depth);
+        var w = new UringWorker(Session, channel, _pool, index, _depth);
         int r = w.Setup();
-        if (r != 0)
-        {
-            Log.Warn($"uring worker {index}: ring setup failed ({Kernel.Errno.Name(-r)}); running with {index} worker(s)");
-            w.Dispose();
-            return false;
-        }
-        _workers.Add(w);
-        _session.OnLoopStarted();
-        w.Start();
-        return true;
-    }
-
-    internal override void OnStopping()
-    {
-        lock (_gate) foreach (var w in _workers) w.Wake();
-    }
-
-    internal override bool Join(TimeSpan timeout)
-    {
-        UringWorker[] ws;
-        lock (_gate) ws = _workers.ToArray();
-        bool all = true;
-        foreach (var w in ws) all &= w.Join(timeout);
-        return all;
-    }
-
-    public override void Dispose()
-    {
-        lock (_gate)
-        {
-            foreach (var w in _workers)
-            {
-                if (!w.Join(TimeSpan.Zero)) continue;
-                if (w.Channel != _main) w.Channel.Dispose();
-                w.Dispose();
-            }
-            _workers.Clear();
-        }
+        if (r == 0) return w;
+        Log.Warn($"uring worker {index}: ring setup failed ({Kernel.Errno.Name(-r)}); running with {index} worker(s)");
+        w.Dispose();
+        return null;
     }
 }

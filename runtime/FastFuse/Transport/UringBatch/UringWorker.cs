@@ -22,13 +22,14 @@ namespace FastFuse.Transport.UringBatch;
 /// <see cref="Stats.RingBypass"/>: INIT (the other workers clone their fds right after it, which the kernel refuses
 /// until the reply is in) and spliced file data (loopback READ: file → pipe → /dev/fuse).</para>
 /// </summary>
-internal sealed unsafe partial class UringWorker : SlotOwner, IDisposable
+internal sealed unsafe partial class UringWorker : SlotOwner, IFdWorker
 {
     private const ulong KindRead = 0, KindWrite = 1, EventTag = ulong.MaxValue;
     private const int Idle = 0, Reading = 1, Busy = 2, Writing = 3, Deferred = 4, Answered = 5;
 
     private readonly FuseSession _session;
     internal readonly FuseChannel Channel;
+    FuseChannel IFdWorker.Channel => Channel;
     private readonly BufferPool _pool;
     private readonly int _depth;
     private readonly WorkerStats _stats;
