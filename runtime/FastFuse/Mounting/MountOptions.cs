@@ -22,6 +22,7 @@ public sealed class MountOptions
     public bool DefaultPermissions { get; set; }
     public bool ReadOnly { get; set; }
     public string FsName { get; set; } = "fastfuse";
+    /// <summary>The type shown as fuse.SUBTYPE; null: the CLI picks the filesystem's name; empty: plain "fuse".</summary>
     public string? Subtype { get; set; }
     public uint? MaxRead { get; set; }
     public uint? BlkSize { get; set; }
@@ -89,7 +90,7 @@ public sealed class MountOptions
                 case "ro": Flag(key, value); ReadOnly = true; break;
                 case "rw": Flag(key, value); ReadOnly = false; break;
                 case "fsname": FsName = NonEmpty(key, value); break;
-                case "subtype": Subtype = NonEmpty(key, value); break;
+                case "subtype": Subtype = value == "" ? "" : NonEmpty(key, value); break;   // subtype= (empty): the plain type "fuse"
                 case "max_read": MaxRead = UInt(key, value, 4096, 1u << 30); break;
                 case "blksize": BlkSize = UInt(key, value, 512, 1u << 20); break;
                 case "entry_timeout": EntryTimeout = Seconds(key, value); break;
@@ -237,7 +238,7 @@ public sealed class MountOptions
     {
         var sb = new StringBuilder();
         sb.Append("fsname=").Append(FsName.Replace(",", "\\,"));
-        if (Subtype is not null) sb.Append(",subtype=").Append(Subtype);
+        if (!string.IsNullOrEmpty(Subtype)) sb.Append(",subtype=").Append(Subtype);
         sb.Append(ReadOnly ? ",ro" : ",rw");
         sb.Append((MountFlags & Interop.Libc.MS_NOSUID) != 0 ? ",nosuid" : ",suid");
         sb.Append((MountFlags & Interop.Libc.MS_NODEV) != 0 ? ",nodev" : ",dev");
@@ -253,5 +254,5 @@ public sealed class MountOptions
     }
 
     /// <summary>The filesystem type for mount(2) and /proc/mounts: fuse or fuse.SUBTYPE.</summary>
-    internal string FsType => Subtype is null ? "fuse" : "fuse." + Subtype;
+    internal string FsType => string.IsNullOrEmpty(Subtype) ? "fuse" : "fuse." + Subtype;
 }

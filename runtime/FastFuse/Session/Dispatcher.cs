@@ -10,7 +10,7 @@ namespace FastFuse.Session;
 /// From a request slot to a handler and back, the same for every transport. One table indexed by opcode holds a
 /// row per opcode (<see cref="OpRow"/>: name, struct size, minimum payload, reply kind, handler, formatter); the
 /// rows live next to their handlers in Session/Ops. Every check a malformed request can fail (short header, a
-/// length that lies, a struct or payload shorter than the row allows, a name without NUL or with '/') answers a
+/// length that lies, a struct or payload shorter than the row allows, a name without NUL, a file name with '/') answers a
 /// clear errno and counts a protocol error; nothing reads past the request's bytes.
 /// <para>The way of a GETATTR: the transport reads it into a slot (Transport/DevFuse/DevFuseWorker.cs) and calls
 /// <see cref="Dispatch"/>; the row's handler (Session/Ops/Ops.Attr.cs) decodes fuse_getattr_in, calls the

@@ -195,6 +195,12 @@ public sealed unsafe class FuseSession : IDisposable
         c.MaxWrite = Math.Min(_options.MaxWrite, (uint)(_pool.BufferSize - 4096));
         FileSystem.Init(c);
         if (c.Want.HasFlag(InitFlags.Passthrough)) c.Want &= ~InitFlags.WritebackCache;
+        // File handles (name_to_handle_at / open_by_handle_at, NFS export) need a filesystem that answers LOOKUP of "."
+        // for a node the kernel forgot and whose node ids outlive the mount. Only a filesystem that asks for
+        // ExportSupport in its Init gets it; the rest say NO_EXPORT_SUPPORT, so name_to_handle_at answers EOPNOTSUPP
+        // instead of handing out handles that open_by_handle_at would later refuse with ESTALE.
+        if (c.Want.HasFlag(InitFlags.ExportSupport)) c.Want &= ~InitFlags.NoExportSupport;
+        else c.Want |= InitFlags.NoExportSupport;
 
         c.Negotiated = c.Offered & c.Want;
         // Without max_pages the kernel caps a request at 32 pages.

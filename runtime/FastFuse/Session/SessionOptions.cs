@@ -54,10 +54,11 @@ public sealed class SessionOptions
 
     /// <summary>
     /// What every session asks for: async reads, big writes up to max_pages, parallel directory operations,
-    /// readdirplus (adaptive), export support, async direct I/O, abort errors and the extended flags word.
+    /// readdirplus (adaptive), async direct I/O, abort errors and the extended flags word. Not export support: a
+    /// filesystem that can serve file handles asks for <see cref="InitFlags.ExportSupport"/> in its Init.
     /// </summary>
     public const InitFlags DefaultWant =
         InitFlags.AsyncRead | InitFlags.BigWrites | InitFlags.MaxPages | InitFlags.ParallelDirops |
-        InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto | InitFlags.ExportSupport | InitFlags.AsyncDio |
+        InitFlags.DoReaddirplus | InitFlags.ReaddirplusAuto | InitFlags.AsyncDio |
         InitFlags.AbortError | InitFlags.InitExt | InitFlags.AtomicOTrunc;
 }

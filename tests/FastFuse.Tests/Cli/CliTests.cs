@@ -145,6 +145,30 @@ public sealed class CliTests
         }
     }
 
+    /// <summary>The default type is fuse.FILESYSTEM; subtype=NAME chooses another; an empty subtype= gives the plain "fuse"
+    /// that tools matching on type fuse expect (as libfuse does when no subtype is set).</summary>
+    [MountTheory]
+    [InlineData(null, "fuse.memfs")]
+    [InlineData("subtype=mine", "fuse.mine")]
+    [InlineData("subtype=", "fuse")]
+    [InlineData("subtype=,fusermount", "fuse")]
+    public void Subtype_DefaultChosenAndEmpty(string? options, string type)
+    {
+        using var mnt = new TempMountpoint();
+        using var p = options is null ? StartForeground(mnt) : StartForeground(mnt, "-o", options);
+        try
+        {
+            Assert.Equal(type, Mounts.TypeAt(mnt.Path));
+            Mounts.Io(() => File.WriteAllText(mnt["f"], "x"), "write");
+            Assert.Equal("x", Mounts.Io(() => File.ReadAllText(mnt["f"]), "read"));
+            StopWithSigint(p, mnt);
+        }
+        finally
+        {
+            Mounts.ForceUnmount(mnt.Path);
+        }
+    }
+
     [MountFact]
     public void Sigterm_AlsoUnmountsAndExits0()
     {

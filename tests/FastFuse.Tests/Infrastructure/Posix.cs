@@ -88,6 +88,7 @@ public static unsafe class Posix
     [DllImport(Lib, SetLastError = true)] public static extern nint lgetxattr(string path, string name, byte* value, nuint size);
     [DllImport(Lib, SetLastError = true)] public static extern nint listxattr(string path, byte* list, nuint size);
     [DllImport(Lib, SetLastError = true)] public static extern int removexattr(string path, string name);
+    [DllImport(Lib, SetLastError = true)] public static extern int name_to_handle_at(int dirfd, string path, byte* handle, int* mountId, int flags);
     [DllImport(Lib, SetLastError = true)] public static extern int utimensat(int dirfd, string path, Timespec* times, int flags);
     [DllImport(Lib, SetLastError = true)] public static extern int fchmodat(int dirfd, string path, uint mode, int flags);
     [DllImport(Lib, SetLastError = true)] public static extern int chmod(string path, uint mode);

@@ -99,6 +99,17 @@ public sealed class MountOptionsTests
         Assert.Contains("subtype", e.Message);
     }
 
+    [Fact]
+    public void EmptySubtype_IsThePlainFuseType()
+    {
+        var o = MountOptions.Parse("subtype=");
+        Assert.Equal("", o.Subtype);
+        Assert.Equal("fuse", o.FsType);
+        Assert.DoesNotContain("subtype", o.FusermountOptions());
+        Assert.Equal("fuse.x", MountOptions.Parse("subtype=x").FsType);
+        Assert.Null(MountOptions.Parse("ro").Subtype);                 // not given: the CLI names it after the filesystem
+    }
+
     [Theory]
     [InlineData("0", 0.0)]
     [InlineData("2", 2.0)]
@@ -168,7 +179,6 @@ public sealed class MountOptionsTests
     [InlineData("fsname")]
     [InlineData("fsname=")]
     [InlineData("subtype")]
-    [InlineData("subtype=")]
     [InlineData("max_read")]
     [InlineData("entry_timeout")]
     [InlineData("attr_timeout=")]

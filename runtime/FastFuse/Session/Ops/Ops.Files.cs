@@ -82,7 +82,8 @@ internal static unsafe partial class Ops
     private static int Lseek(RequestSlot s, in RequestContext ctx)
     {
         ref readonly var a = ref s.In<FuseLseekIn>();
-        if (a.Offset > long.MaxValue) return Errno.EINVAL;
+        // The offset is the caller's loff_t as the kernel passed it: a negative one is the filesystem's to answer
+        // (ext4 answers ENXIO for SEEK_DATA/SEEK_HOLE from a negative offset, not EINVAL).
         int r = Fs(s).Lseek(in ctx, ctx.NodeId, a.Fh, (long)a.Offset, (int)a.Whence, out long result);
         if (r == 0) s.Reply<FuseLseekOut>().Offset = (ulong)result;
         return r;

@@ -23,7 +23,7 @@ internal static unsafe partial class Ops
         uint size = MemoryMarshal.Read<uint>(new ReadOnlySpan<byte>(s.Op, 8));
         int flags = MemoryMarshal.Read<int>(new ReadOnlySpan<byte>(s.Op + 4, 4));
         var rest = s.PayloadSpan;
-        int e = TakeName(s, ref rest, out var name);
+        int e = TakeString(s, ref rest, out var name);
         if (e != 0) return e;
         if (size > (uint)rest.Length) return ProtocolError(s);
         return Fs(s).Setxattr(in ctx, ctx.NodeId, name, rest[..(int)size], flags);
@@ -32,7 +32,7 @@ internal static unsafe partial class Ops
     private static int Getxattr(RequestSlot s, in RequestContext ctx)
     {
         uint size = s.In<FuseGetxattrIn>().Size;
-        int e = OnlyName(s, out var name);
+        int e = OnlyXattrName(s, out var name);
         if (e != 0) return e == Errno.ENAMETOOLONG ? Errno.ERANGE : e;
         var reply = new XattrReply(s.Data, s.DataCapacity, size);
         int r = Fs(s).Getxattr(in ctx, ctx.NodeId, name, ref reply);
@@ -62,7 +62,7 @@ internal static unsafe partial class Ops
 
     private static int Removexattr(RequestSlot s, in RequestContext ctx)
     {
-        int e = OnlyName(s, out var name);
+        int e = OnlyXattrName(s, out var name);
         return e != 0 ? e : Fs(s).Removexattr(in ctx, ctx.NodeId, name);
     }
 }

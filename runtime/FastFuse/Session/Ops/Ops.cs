@@ -24,11 +24,24 @@ internal static unsafe partial class Ops
         t[(int)op] = new OpRow(op, opSize, minPayload, reply, replySize, names, handler, format, compatOpSize);
 
     /// <summary>
-    /// Split a NUL-terminated name off the front of <paramref name="rest"/>. Returns 0 or an errno:
+    /// Split a NUL-terminated file name off the front of <paramref name="rest"/>. Returns 0 or an errno:
     /// EINVAL when there is no NUL, the name is empty or holds '/'; ENAMETOOLONG past the session's limit.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int TakeName(RequestSlot s, scoped ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> name)
+    {
+        int e = TakeString(s, ref rest, out name);
+        if (e == 0 && name.Contains((byte)'/')) return ProtocolError(s);
+        return e;
+    }
+
+    /// <summary>
+    /// Split a NUL-terminated string off the front of <paramref name="rest"/>, as <see cref="TakeName"/> but with
+    /// '/' allowed: an extended-attribute name ("user.a/b") is not a path component, and ext4 accepts it; what
+    /// the kernel and the filesystem refuse is theirs to refuse.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TakeString(RequestSlot s, scoped ref ReadOnlySpan<byte> rest, out ReadOnlySpan<byte> name)
     {
         int nul = rest.IndexOf((byte)0);
         if (nul <= 0)
@@ -38,7 +51,6 @@ internal static unsafe partial class Ops
         }
         name = rest[..nul];
         rest = rest[(nul + 1)..];
-        if (name.Contains((byte)'/')) return ProtocolError(s);
         return name.Length > s.Session.MaxNameLength ? Errno.ENAMETOOLONG : 0;
     }
 
@@ -48,6 +60,14 @@ internal static unsafe partial class Ops
     {
         var rest = s.PayloadSpan;
         return TakeName(s, ref rest, out name);
+    }
+
+    /// <summary>The extended-attribute name that is the whole payload (GETXATTR, REMOVEXATTR).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int OnlyXattrName(RequestSlot s, out ReadOnlySpan<byte> name)
+    {
+        var rest = s.PayloadSpan;
+        return TakeString(s, ref rest, out name);
     }
 
     /// <summary>Count a request that breaks the protocol; answer EINVAL.</summary>
