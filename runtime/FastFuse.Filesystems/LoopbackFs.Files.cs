@@ -32,16 +32,38 @@ public sealed partial class LoopbackFs
         using var _pin = n;
         // The kernel already resolved the name; /proc/self/fd/N reopens exactly this inode. O_NOFOLLOW would
         // refuse the magic link itself, and creation flags do not belong here.
-        int f = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+        int f = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | Linux.FMODE_EXEC)) | O_CLOEXEC;
         Span<byte> proc = stackalloc byte[32];
         int fd;
         // Safe: the path lives on this frame.
         fixed (byte* path = ProcPath(n.Fd, proc))
-        using (Become(in ctx))
-            fd = OpenAt(AT_FDCWD, path, f, 0);
+        {
+            // The kernel's open for execve (FMODE_EXEC) needs execute permission, not read permission, as on ext4;
+            // without default_permissions the kernel only checks that some x bit is set, so the caller's own
+            // right to execute is checked here, with its fs ids.
+            bool exec = (flags & (Linux.FMODE_EXEC | O_ACCMODE)) == Linux.FMODE_EXEC, asDaemon;
+            using (Become(in ctx))
+            {
+                if (exec && !CallerMayExecute(n.Fd)) return Errno.EACCES;
+                fd = OpenAt(AT_FDCWD, path, f, 0);
+                asDaemon = fd < 0 && exec && LoopSys.LastErrno() == Errno.EACCES;
+            }
+            // Execute-only (mode 0111, 0001): the caller may run it but not read it, and the kernel must read it to
+            // run it. The daemon opens it read-only with its own credentials (as passthrough_hp, which never
+            // switches credentials, always does); the descriptor serves the kernel's exec reads only.
+            if (asDaemon) fd = OpenAt(AT_FDCWD, path, f, 0);
+        }
         if (fd < 0) return LoopSys.LastErrno();
         FinishOpen(in ctx, node, fd, flags, ref open);
         return Status.Ok;
+    }
+
+    /// <summary>faccessat2(X_OK) with the thread's fs ids (call it under <see cref="Become"/>).</summary>
+    private static unsafe bool CallerMayExecute(int pathFd)
+    {
+        // Safe: the literal is pinned for the call.
+        fixed (byte* empty = "\0"u8)
+            return Syscall4(SysFaccessat2, pathFd, (long)empty, (int)Linux.X_OK, AT_EMPTY_PATH | AT_EACCESS) == 0;
     }
 
     public unsafe int Create(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)

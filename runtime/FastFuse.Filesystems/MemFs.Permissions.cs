@@ -30,9 +30,11 @@ public sealed partial class MemFs
         return (bits & want) == want ? Status.Ok : Errno.EACCES;
     }
 
-    /// <summary>What opening with <paramref name="flags"/> needs: read and/or write by O_ACCMODE, write for O_TRUNC.</summary>
+    /// <summary>What opening with <paramref name="flags"/> needs: read and/or write by O_ACCMODE, write for O_TRUNC;
+    /// execute (not read) for the kernel's open for execve, so an execute-only file runs as on ext4.</summary>
     private static uint OpenWants(int flags)
     {
+        if ((flags & (Linux.FMODE_EXEC | 3)) == Linux.FMODE_EXEC) return MayExec;
         uint want = (flags & 3) switch { 0 => MayRead, 1 => MayWrite, _ => MayRead | MayWrite };
         if ((flags & O_TRUNC) != 0) want |= MayWrite;
         return want;
