@@ -123,6 +123,7 @@ public sealed partial class LoopbackFs
     {
         if (offset < 0) return Errno.EINVAL;
         if (size <= 0) return Status.Ok;
+        Accessed((int)fh, directory: false);
         if (IsDirect(fh)) return ReadDirect((int)fh, offset, size, ref data);
         // The runtime splices file → pipe → /dev/fuse, or falls back to pread; fewer bytes at end of file.
         data.AppendFile((int)fh, offset, size);
@@ -163,6 +164,7 @@ public sealed partial class LoopbackFs
         if (_files.TryRemove(fd, out var file))
         {
             ReleaseBacking(in ctx, file);
+            ForgetAtime(fd);
             Close(fd);
         }
         return Status.Ok;
@@ -256,7 +258,11 @@ public sealed partial class LoopbackFs
 
     public int Releasedir(in RequestContext ctx, ulong nodeId, ulong fh, int flags)
     {
-        if (_dirs.TryRemove((int)fh, out var d)) d.Dispose();
+        if (_dirs.TryRemove((int)fh, out var d))
+        {
+            ForgetAtime(d.Fd);
+            d.Dispose();
+        }
         return Status.Ok;
     }
 
@@ -273,6 +279,7 @@ public sealed partial class LoopbackFs
         lock (h.Gate)
         {
             if (h.Buffer is null) return Errno.EBADF;
+            Accessed(h.Fd, directory: true);   // before getdents: it may switch the descriptor to O_NOATIME
             if (offset != h.Position)
             {
                 // The kernel continues elsewhere (rewinddir, seekdir, or a reply cut short): the source's own

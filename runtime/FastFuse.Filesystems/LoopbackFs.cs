@@ -39,9 +39,11 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     private readonly LoopNode _root;
     /// <summary>Mount id → a descriptor on that mount (for open_by_handle_at). Under _mapLock.</summary>
     private readonly Dictionary<int, int> _mountFds = new();
-    /// <summary>How many nodes may keep an O_PATH descriptor; the rest keep file handles (see <see cref="NewNode"/>).</summary>
-    private readonly long _fdBudget;
-    private long _pathFds;
+    /// <summary>How many nodes may keep an O_PATH descriptor; the rest keep file handles (see <see cref="NewNode"/>).
+    /// Half the process's descriptor limit, shared by every LoopbackFs of the process (the limit is per process:
+    /// two mounts with half each left nothing for the files they open).</summary>
+    private static readonly long s_fdBudget = DescriptorBudget();
+    private static long s_pathFds;
     private readonly ulong _entrySec, _attrSec, _negSec;
     private readonly uint _entryNsec, _attrNsec, _negNsec;
     private FuseConnection? _connection;
@@ -103,8 +105,8 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         _table = new InodeTable<LoopNode>(_root);
         _root.Id = InodeTable<LoopNode>.RootId;
         _byInode[(_root.Dev, _root.Ino)] = _root;
-        _fdBudget = DescriptorBudget();
         RegisterMount(fd);
+        _sourceAtime = SourceAtime(fd);
 
         // Process-wide, once: the caller's umask comes with each request (FUSE_DONT_MASK) and is applied by us.
         Umask(0);
@@ -306,9 +308,9 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     /// trades it for a file handle (and closes it). Filesystems without handles keep the descriptor.</summary>
     private unsafe LoopNode NewNode(int fd, ulong dev, ulong ino, uint mode)
     {
-        if (Interlocked.Read(ref _pathFds) < _fdBudget)
+        if (Interlocked.Read(ref s_pathFds) < s_fdBudget)
         {
-            Interlocked.Increment(ref _pathFds);
+            Interlocked.Increment(ref s_pathFds);
             return new LoopNode(fd, dev, ino);
         }
         byte* h = stackalloc byte[8 + MaxHandleSize];
@@ -319,7 +321,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         {
             if (NameToHandleAt(fd, empty, h, &mountId, AT_EMPTY_PATH) != 0)
             {
-                Interlocked.Increment(ref _pathFds);
+                Interlocked.Increment(ref s_pathFds);
                 return new LoopNode(fd, dev, ino);
             }
         }
@@ -329,7 +331,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         {
             if ((mode & Linux.S_IFMT) != Linux.S_IFDIR || (mountFd = ReopenDirectory(fd)) < 0)
             {
-                Interlocked.Increment(ref _pathFds);
+                Interlocked.Increment(ref s_pathFds);
                 return new LoopNode(fd, dev, ino);
             }
             _mountFds[mountId] = mountFd;
@@ -373,7 +375,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         if (freed.Fd >= 0)
         {
             Close(freed.Fd);
-            Interlocked.Decrement(ref _pathFds);
+            Interlocked.Decrement(ref s_pathFds);
         }
     }
 
@@ -715,7 +717,11 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         lock (_mapLock)
         {
             foreach (var n in _byInode.Values)
-                if (n.Fd >= 0) Close(n.Fd);
+            {
+                if (n.Fd < 0) continue;
+                Close(n.Fd);
+                if (!ReferenceEquals(n, _root)) Interlocked.Decrement(ref s_pathFds);   // the root is not counted
+            }
             _byInode.Clear();
             foreach (var fd in _mountFds.Values) Close(fd);
             _mountFds.Clear();

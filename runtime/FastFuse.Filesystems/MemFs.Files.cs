@@ -6,8 +6,6 @@ namespace FastFuse.Filesystems;
 // Handles, file data, directories listings, xattrs.
 public sealed partial class MemFs
 {
-    private const long RelatimeWindowSec = 24 * 3600;
-
     // ---------------------------------------------------------------- handles
 
     public int Open(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
@@ -98,16 +96,7 @@ public sealed partial class MemFs
         {
             f.Read(offset, size, ref data, copy);
             if (!copy) data.Send();
-            // relatime, as ext4 mounts by default.
-            if (f.Atime.IsBeforeOrEqual(f.Mtime) || f.Atime.IsBeforeOrEqual(f.Ctime))
-            {
-                f.Atime = Timespec.Now();
-            }
-            else
-            {
-                var now = Timespec.Now();
-                if (now.Sec - f.Atime.Sec >= RelatimeWindowSec) f.Atime = now;
-            }
+            Accessed(f, directory: false);
         }
         return Status.Ok;
     }
@@ -246,6 +235,18 @@ public sealed partial class MemFs
         }
     }
 
+    /// <summary>A read of <paramref name="n"/> (file data, a listing, a symlink's target): its atime as the mount's
+    /// rules say (relatime, strictatime, noatime, nodiratime, ro), as a local filesystem keeps it. Call with n
+    /// locked.</summary>
+    private void Accessed(MemNode n, bool directory)
+    {
+        var rules = _session?.Atime ?? AtimePolicy.Default;
+        if (!rules.MayUpdate(directory)) return;
+        var now = Timespec.Now();
+        if (rules.Wants(directory, n.Atime.Sec, n.Atime.Nsec, n.Mtime.Sec, n.Mtime.Nsec, n.Ctime.Sec, n.Ctime.Nsec, now.Sec))
+            n.Atime = now;
+    }
+
     // ---------------------------------------------------------------- directory listings
 
     public int Readdir(in RequestContext ctx, ulong nodeId, ulong fh, long offset, ref DirectoryReply entries)
@@ -278,6 +279,7 @@ public sealed partial class MemFs
                     break;
                 }
             }
+            lock (d) Accessed(d, directory: true);
             return Status.Ok;
         }
         finally

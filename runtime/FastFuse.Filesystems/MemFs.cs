@@ -73,12 +73,15 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
     public long UsedInodes => Interlocked.Read(ref _inodes);
     /// <summary>Inodes that may exist (nr_inodes).</summary>
     public long MaxInodes => _maxInodes;
+    /// <summary>The session serving this filesystem (its mount's atime rules), set at INIT.</summary>
+    private Session.FuseSession? _session;
 
     /// <summary>Unmaps the file data. Call after the session ended: nothing may read or write a file afterwards.</summary>
     public void Dispose() => _store.Dispose();
 
     public void Init(FuseConnection connection)
     {
+        _session = connection.Session;
         connection.Want |= InitFlags.DontMask | InitFlags.AtomicOTrunc | InitFlags.DoReaddirplus |
                            InitFlags.ReaddirplusAuto | InitFlags.ParallelDirops | InitFlags.BigWrites |
                            InitFlags.AsyncRead;
@@ -637,6 +640,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         if (n is not SymlinkNode s) return Errno.EINVAL;
         int len = Math.Min(s.Target.Length, target.Remaining);
         target.Append(s.Target.AsSpan(0, len));
+        lock (s) Accessed(s, directory: false);
         return Status.Ok;
     }
 }

@@ -78,6 +78,8 @@ public sealed class MountInfo
     public required uint Minor { get; init; }
     public required string FsType { get; init; }
     public required string Source { get; init; }
+    /// <summary>The per-mount options (rw/ro, nosuid, noatime, relatime…), not the superblock's.</summary>
+    public string Options { get; init; } = "";
 
     public static MountInfo? Parse(string line)
     {
@@ -94,6 +96,7 @@ public sealed class MountInfo
             Minor = minor,
             FsType = parts[dash + 1],
             Source = Unescape(parts[dash + 2]),
+            Options = parts[5],
         };
     }
 

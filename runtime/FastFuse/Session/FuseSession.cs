@@ -36,6 +36,8 @@ public sealed unsafe class FuseSession : IDisposable
     private int _started;
     private bool _loopsLeft;
     private int _endErrno;
+    private int _atime = AtimePolicy.Default.Pack();
+    private MountOptionsWatch? _mountOptionsWatch;
 
     internal readonly ReplyGate Gate;
     internal readonly Interrupts Interrupts = new();
@@ -49,6 +51,11 @@ public sealed unsafe class FuseSession : IDisposable
     public Stats Stats { get; } = new();
     public FuseConnection Connection { get; } = new();
     public MountHandle? MountHandle => _mount;
+    /// <summary>The mount's atime rules now (relatime, strictatime, noatime, nodiratime, ro), remounts included: a
+    /// filesystem that keeps access times asks it on each read (the kernel leaves atime on FUSE inodes to the
+    /// filesystem). Relatime for a session without a mount.</summary>
+    // Volatile: the watcher thread replaces it; one int, so a reader sees either the old policy or the new.
+    public AtimePolicy Atime => AtimePolicy.Unpack(Volatile.Read(ref _atime));
     /// <summary>Request/reply buffers rented from this session's pool and not yet returned (0 after Dispose).</summary>
     public int BuffersOutstanding => _pool.Outstanding;
 
@@ -124,7 +131,9 @@ public sealed unsafe class FuseSession : IDisposable
         // killed with fuse-uring rings registered gives the first opener ECONNABORTED (its request was queued in the
         // rings), so fusermount3 would leave the mount: auto picks /dev/fuse for such mounts.
         bool autoUnmountByFusermount = options.AutoUnmount && handle.Method == MountMethod.Fusermount;
-        return new FuseSession(fs, channel, handle, sessionOptions, autoUnmountByFusermount);
+        var session = new FuseSession(fs, channel, handle, sessionOptions, autoUnmountByFusermount);
+        session._atime = AtimePolicy.FromMountFlags(options.MountFlags | (options.ReadOnly ? Interop.Libc.MS_RDONLY : 0)).Pack();
+        return session;
     }
 
     /// <summary>A session over any channel, with no mount (tests, benchmarks, fuzzing).</summary>
@@ -136,6 +145,7 @@ public sealed unsafe class FuseSession : IDisposable
     public void Start()
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("session already started");
+        if (_mount is not null) _mountOptionsWatch = MountOptionsWatch.Start(_mount, p => Volatile.Write(ref _atime, p.Pack()));
         _transport.Start();
     }
 
@@ -354,6 +364,7 @@ public sealed unsafe class FuseSession : IDisposable
         if (_mount is not null && !_mount.Unmounted) Unmount(lazy: true);
         else Shutdown();
         if (_running == 0) CallDestroy();
+        _mountOptionsWatch?.Dispose();
         if (!_loopsLeft) _mainChannel.Dispose();   // a loop still reads it: closing could hand its number to another file
         if (_pool.Outstanding == 0) _pool.Dispose();
         Zeros.Dispose();
