@@ -32,7 +32,7 @@ public sealed partial class LoopbackFs
         using var _pin = n;
         // The kernel already resolved the name; /proc/self/fd/N reopens exactly this inode. O_NOFOLLOW would
         // refuse the magic link itself, and creation flags do not belong here.
-        int f = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | Linux.FMODE_EXEC)) | O_CLOEXEC;
+        int f = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | FuseConstants.OpenFlagExec)) | O_CLOEXEC;
         Span<byte> proc = stackalloc byte[32];
         int fd;
         // Safe: the path lives on this frame.
@@ -41,7 +41,7 @@ public sealed partial class LoopbackFs
             // The kernel's open for execve (FMODE_EXEC) needs execute permission, not read permission, as on ext4;
             // without default_permissions the kernel only checks that some x bit is set, so the caller's own
             // right to execute is checked here, with its fs ids.
-            bool exec = (flags & (Linux.FMODE_EXEC | O_ACCMODE)) == Linux.FMODE_EXEC, asDaemon;
+            bool exec = (flags & (FuseConstants.OpenFlagExec | O_ACCMODE)) == FuseConstants.OpenFlagExec, asDaemon;
             using (Become(in ctx))
             {
                 if (exec && !CallerMayExecute(n.Fd)) return Errno.EACCES;

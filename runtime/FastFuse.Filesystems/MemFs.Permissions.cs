@@ -34,7 +34,7 @@ public sealed partial class MemFs
     /// execute (not read) for the kernel's open for execve, so an execute-only file runs as on ext4.</summary>
     private static uint OpenWants(int flags)
     {
-        if ((flags & (Linux.FMODE_EXEC | 3)) == Linux.FMODE_EXEC) return MayExec;
+        if ((flags & (FuseConstants.OpenFlagExec | 3)) == FuseConstants.OpenFlagExec) return MayExec;
         uint want = (flags & 3) switch { 0 => MayRead, 1 => MayWrite, _ => MayRead | MayWrite };
         if ((flags & O_TRUNC) != 0) want |= MayWrite;
         return want;

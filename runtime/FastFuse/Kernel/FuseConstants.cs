@@ -7,6 +7,10 @@ public static class FuseConstants
     public const uint KernelMinorVersion = 45;
 
     public const ulong RootId = 1;
+    /// <summary>__FMODE_EXEC (include/linux/fs.h, kernel-internal: no uapi header has it): set in the flags of the
+    /// OPEN the kernel sends when it opens a file for execve. Such an open needs execute permission, not read
+    /// permission, as on any local filesystem.</summary>
+    public const int OpenFlagExec = 0x20;
 
     public const int MinReadBuffer = 8192;
 

@@ -58,9 +58,6 @@ public static class Linux
     // access(2) mask (fuse_access_in.mask)
     public const uint F_OK = 0;
     public const uint X_OK = 1;
-    /// <summary>__FMODE_EXEC: in the flags of the OPEN the kernel sends when it opens a file for execve (or uselib).
-    /// Such an open needs execute permission, not read permission, as on any local filesystem.</summary>
-    public const int FMODE_EXEC = 0x20;
     public const uint W_OK = 2;
     public const uint R_OK = 4;
 

@@ -49,6 +49,8 @@ public sealed unsafe class FuseSession : IDisposable
     /// <summary>The session's own /dev/fuse fd (ioctls, notifications).</summary>
     internal int ControlFd => _mainChannel.Fd;
     public Stats Stats { get; } = new();
+    /// <summary>Notifications to the kernel (cache invalidation, store, retrieve, poll wakeup), on every transport.</summary>
+    public Notify.Notifier Notify { get; }
     public FuseConnection Connection { get; } = new();
     public MountHandle? MountHandle => _mount;
     /// <summary>The mount's atime rules now (relatime, strictatime, noatime, nodiratime, ro), remounts included: a
@@ -89,6 +91,7 @@ public sealed unsafe class FuseSession : IDisposable
         _mainChannel = channel;
         Gate = new ReplyGate(this);
         Backing = new BackingFiles(this);
+        Notify = new Notify.Notifier(this);
         Connection.Session = this;
         Stats.Attach(Interrupts);
         // Room for in_header + write_in + max_write, rounded to whole pages, and never under the kernel's 8 KiB minimum.
@@ -286,6 +289,7 @@ public sealed unsafe class FuseSession : IDisposable
         if (Interlocked.Decrement(ref _running) == 0)
         {
             Volatile.Write(ref _closed, 1);
+            Notify.FailPending();
             CallDestroy();
             _exited.Set();
         }
@@ -365,6 +369,7 @@ public sealed unsafe class FuseSession : IDisposable
         else Shutdown();
         if (_running == 0) CallDestroy();
         _mountOptionsWatch?.Dispose();
+        Notify.Close();
         if (!_loopsLeft) _mainChannel.Dispose();   // a loop still reads it: closing could hand its number to another file
         if (_pool.Outstanding == 0) _pool.Dispose();
         Zeros.Dispose();

@@ -111,6 +111,13 @@ public sealed class Stats
     public long RingBypass;
     /// <summary>Deferred replies written from other threads (one write or ring hand-over each).</summary>
     public long DeferredWrites;
+    /// <summary>Notifications the kernel took.</summary>
+    public long NotificationsSent;
+    /// <summary>Notifications the kernel answered with an errno (ENOENT: not cached…), returned to the caller.</summary>
+    public long NotificationsRefused;
+    /// <summary>Notifications not written because the session had closed, or refused because the connection had
+    /// ended (ENODEV): the late-reply case, counted and never logged as an error.</summary>
+    public long NotificationsDropped;
 
     /// <summary>The transport serving the session ("devfuse", "fuse-uring"…), set when it starts.</summary>
     public string Transport { get; internal set; } = "";
@@ -222,6 +229,8 @@ public sealed class Stats
                   $"enosys={Unimplemented} interrupts={InterruptsReceived} forgets={Forgets} pending={PendingInFlight}\n");
         if (SplicedReplies + SpliceFallbacks > 0)
             sb.Append($"splice: spliced={SplicedReplies} fallbacks={SpliceFallbacks}\n");
+        if (NotificationsSent + NotificationsRefused + NotificationsDropped > 0)
+            sb.Append($"notifications: sent={NotificationsSent} refused={NotificationsRefused} dropped={NotificationsDropped}\n");
         if (RingBypass > 0) sb.Append($"ring: replies written outside the ring={RingBypass}\n");
         sb.Append("loops:");
         foreach (var (loop, n) in RequestsPerLoop) sb.Append($" {loop.Replace(' ', '-')}={n}");

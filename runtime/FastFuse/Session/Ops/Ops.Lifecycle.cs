@@ -16,7 +16,9 @@ internal static unsafe partial class Ops
         Set(t, Opcode.Forget, sizeof(FuseForgetIn), 0, ReplyKind.None, 0, 0, &Forget);
         Set(t, Opcode.BatchForget, sizeof(FuseBatchForgetIn), 0, ReplyKind.None, 0, 0, &BatchForget);
         Set(t, Opcode.Interrupt, sizeof(FuseInterruptIn), 0, ReplyKind.None, 0, 0, &Interrupt);
-        Set(t, Opcode.NotifyReply, 0, 0, ReplyKind.None, 0, 0, &NotifyReply);
+        // NOTIFY_REPLY's first argument is empty (fuse_set_zero_arg0): on a fuse-uring entry fuse_notify_retrieve_in
+        // comes in the payload, not the op area; on /dev/fuse it follows the header. Both are "payload" here.
+        Set(t, Opcode.NotifyReply, 0, sizeof(FuseNotifyRetrieveIn), ReplyKind.None, 0, 0, &NotifyReply);
     }
 
     private static int Init(RequestSlot s, in RequestContext ctx) => s.Session.HandleInit(s, s.PayloadSpan);
@@ -56,5 +58,15 @@ internal static unsafe partial class Ops
         return Dispatcher.NoReply;
     }
 
-    private static int NotifyReply(RequestSlot s, in RequestContext ctx) => Dispatcher.NoReply;
+    /// <summary>The answer to a retrieve notification: unique is the notify_unique we chose; fuse_notify_retrieve_in,
+    /// then the data.</summary>
+    private static int NotifyReply(RequestSlot s, in RequestContext ctx)
+    {
+        var body = s.PayloadSpan;
+        ref readonly var r = ref MemoryMarshal.AsRef<FuseNotifyRetrieveIn>(body);
+        var data = body[sizeof(FuseNotifyRetrieveIn)..];
+        if (r.Size < (uint)data.Length) data = data[..(int)r.Size];
+        s.Session.Notify.OnRetrieveReply(ctx.Unique, (long)r.Offset, data);
+        return Dispatcher.NoReply;
+    }
 }
