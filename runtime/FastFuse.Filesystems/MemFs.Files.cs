@@ -26,13 +26,14 @@ public sealed partial class MemFs
             }
             n.OpenCount++;
         }
-        open.Fh = nodeId;
+        open.Fh = NewHandle();
         open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
         return Status.Ok;
     }
 
     public int Release(in RequestContext ctx, ulong nodeId, ulong fh, int flags, uint releaseFlags, ulong lockOwner)
     {
+        ReleaseLocks(nodeId, fh, releaseFlags, lockOwner);
         CloseHandle(nodeId);
         return Status.Ok;
     }
@@ -48,8 +49,6 @@ public sealed partial class MemFs
         }
         if (drop) DropSelfRef(n);
     }
-
-    public int Flush(in RequestContext ctx, ulong nodeId, ulong fh, ulong lockOwner) => Status.Ok;
 
     public int Fsync(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync) => Status.Ok;
 

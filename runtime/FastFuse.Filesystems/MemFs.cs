@@ -84,7 +84,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         _session = connection.Session;
         connection.Want |= InitFlags.DontMask | InitFlags.AtomicOTrunc | InitFlags.DoReaddirplus |
                            InitFlags.ReaddirplusAuto | InitFlags.ParallelDirops | InitFlags.BigWrites |
-                           InitFlags.AsyncRead;
+                           InitFlags.AsyncRead | InitFlags.PosixLocks | InitFlags.FlockLocks;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -429,7 +429,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             return rc;
         }
         if (rc != 0) return rc;
-        open.Fh = node.Id;
+        open.Fh = NewHandle();
         open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
         return Status.Ok;
     }

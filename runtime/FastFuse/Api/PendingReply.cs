@@ -40,6 +40,17 @@ public sealed class PendingReply
     /// <summary>True once the kernel has interrupted the request.</summary>
     public bool IsInterrupted => _session.Interrupts.IsInterrupted(_target.Unique);
 
+    /// <summary>Call <paramref name="callback"/> (once, on a pool thread) when the kernel interrupts this request
+    /// (the caller got a signal): a filesystem that waits on something answers EINTR from it. At once if the
+    /// interrupt came already; never after the reply was sent.</summary>
+    public void OnInterrupt(Action callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        if (Volatile.Read(ref _used) != 0) return;
+        _session.Interrupts.OnInterrupt(_target.Unique, callback);
+        if (Volatile.Read(ref _used) != 0) _session.Interrupts.CompleteDeferred(_target.Unique);   // answered meanwhile
+    }
+
     /// <summary>Fail the request with a positive errno.</summary>
     public void Error(int errno) => Send(errno, default);
 
@@ -59,7 +70,7 @@ public sealed class PendingReply
             throw new InvalidOperationException($"reply to unique {_target.Unique} was already sent");
         GC.SuppressFinalize(this);
         _session.Stats.PendingFinished();
-        _session.Interrupts.Complete(_target.Unique);
+        _session.Interrupts.CompleteDeferred(_target.Unique);
         if (errno < 0 || errno >= 512)
         {
             Log.Error($"deferred {OpcodeInfo.Name(_target.Opcode)} reply: {errno} is not an errno; answered EIO");

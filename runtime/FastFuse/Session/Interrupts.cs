@@ -13,6 +13,8 @@ public sealed class Interrupts
     private const int MaxEntries = 4096;
     private readonly ConcurrentDictionary<ulong, byte> _marked = new();
     private int _count;
+    /// <summary>Deferred requests that asked to hear of their interrupt (<see cref="Api.PendingReply.OnInterrupt"/>).</summary>
+    private readonly ConcurrentDictionary<ulong, Action> _callbacks = new();
 
     public long Received;
 
@@ -25,7 +27,23 @@ public sealed class Interrupts
             Volatile.Write(ref _count, 0);
         }
         if (_marked.TryAdd(unique, 0)) Interlocked.Increment(ref _count);
+        if (!_callbacks.IsEmpty && _callbacks.TryRemove(unique, out var callback)) Run(callback);
     }
+
+    /// <summary>Call <paramref name="callback"/> once when <paramref name="unique"/> is interrupted (at once if it
+    /// already was), on a pool thread: never on the loop that read the INTERRUPT.</summary>
+    internal void OnInterrupt(ulong unique, Action callback)
+    {
+        _callbacks[unique] = callback;
+        // Marked before the callback was in: Mark did not see it, so take it back and run it here.
+        if (IsInterrupted(unique) && _callbacks.TryRemove(unique, out var late)) Run(late);
+    }
+
+    private static void Run(Action callback) => ThreadPool.UnsafeQueueUserWorkItem(static c =>
+    {
+        try { c(); }
+        catch (Exception e) { Log.Error($"interrupt callback threw {e.GetType().Name}: {e.Message}"); }
+    }, callback, preferLocal: false);
 
     public bool IsInterrupted(ulong unique) => Volatile.Read(ref _count) != 0 && _marked.ContainsKey(unique);
 
@@ -33,5 +51,12 @@ public sealed class Interrupts
     public void Complete(ulong unique)
     {
         if (Volatile.Read(ref _count) != 0 && _marked.TryRemove(unique, out _)) Interlocked.Decrement(ref _count);
+    }
+
+    /// <summary>A deferred request was answered: it no longer wants its interrupt callback.</summary>
+    internal void CompleteDeferred(ulong unique)
+    {
+        Complete(unique);
+        if (!_callbacks.IsEmpty) _callbacks.TryRemove(unique, out _);
     }
 }

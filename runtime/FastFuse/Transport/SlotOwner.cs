@@ -27,6 +27,29 @@ public abstract class SlotOwner
     /// checks the epoch and either writes at once (/dev/fuse) or hands the reply to its loop thread.
     /// </summary>
     internal abstract void SendDeferred(in DeferredTarget target, int errno, ReadOnlySpan<byte> payload);
+
+    /// <summary>A deferred reply written at once on <paramref name="channel"/> (the fd that read the request), from
+    /// the calling thread: header on this stack, payload pinned for the call. writev on /dev/fuse is atomic and may
+    /// come from any thread.</summary>
+    private protected static unsafe void WriteDeferred(FuseSession session, FuseChannel channel, in DeferredTarget t, int errno, ReadOnlySpan<byte> payload)
+    {
+        ReplyGate.Trace(t.Unique, errno, payload.Length, $"deferred {OpcodeInfo.Name(t.Opcode)}");
+        if (!session.Gate.IsCurrent(t.Epoch)) return;
+        FuseOutHeader header;
+        header.Len = (uint)(FuseOutHeader.Size + payload.Length);
+        header.Error = -errno;
+        header.Unique = t.Unique;
+        // Safe: header is on this stack frame and payload is pinned by `fixed` for the duration of writev.
+        fixed (byte* p = payload)
+        {
+            Interop.IoVec* iov = stackalloc Interop.IoVec[2];
+            iov[0] = new Interop.IoVec(&header, FuseOutHeader.Size);
+            iov[1] = new Interop.IoVec(p, payload.Length);
+            int r = channel.WriteV(iov, payload.IsEmpty ? 1 : 2);
+            Interlocked.Increment(ref session.Stats.DeferredWrites);
+            if (r < 0) session.Gate.Failed(-r, t.Opcode, t.Unique);
+        }
+    }
 }
 
 /// <summary>Where a deferred reply goes: the request and the slot that read it.</summary>

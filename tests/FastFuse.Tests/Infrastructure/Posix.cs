@@ -63,6 +63,30 @@ public static unsafe class Posix
     [DllImport(Lib, SetLastError = true)] public static extern int open(string path, int flags, int mode);
     [DllImport(Lib, SetLastError = true)] public static extern int openat(int dirfd, string path, int flags, int mode);
     [DllImport(Lib, SetLastError = true)] public static extern int close(int fd);
+    [DllImport(Lib, SetLastError = true)] public static extern int fcntl(int fd, int cmd, ref Flock lk);
+    [DllImport(Lib, SetLastError = true)] public static extern int flock(int fd, int operation);
+    public const int F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
+    public const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+    /// <summary>struct flock (x86-64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Flock
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Len;
+        public int Pid;
+        public Flock(short type, long start, long len) { Type = type; Whence = 0; Start = start; Len = len; Pid = 0; }
+    }
+
+    /// <summary>fcntl with a struct flock: 0 or the errno.</summary>
+    public static int Lock(int fd, int cmd, short type, long start, long len)
+    {
+        var lk = new Flock(type, start, len);
+        return Err(fcntl(fd, cmd, ref lk));
+    }
     [DllImport(Lib, SetLastError = true, EntryPoint = "pread64")] public static extern nint pread(int fd, byte* buf, nuint count, long offset);
     [DllImport(Lib, SetLastError = true, EntryPoint = "pwrite64")] public static extern nint pwrite(int fd, byte* buf, nuint count, long offset);
     [DllImport(Lib, SetLastError = true)] public static extern nint read(int fd, byte* buf, nuint count);

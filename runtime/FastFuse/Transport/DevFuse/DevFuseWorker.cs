@@ -130,27 +130,9 @@ public sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
         if (r < 0) Session.Gate.Failed(-r, s.Opcode, s.Unique);
     }
 
-    /// <summary>A deferred reply, from any thread: header on this stack, payload pinned for the call. writev on
-    /// /dev/fuse is atomic and may come from any thread, as long as it goes to the fd that read the request.</summary>
-    internal override void SendDeferred(in DeferredTarget t, int errno, ReadOnlySpan<byte> payload)
-    {
-        ReplyGate.Trace(t.Unique, errno, payload.Length, $"deferred {OpcodeInfo.Name(t.Opcode)}");
-        if (!Session.Gate.IsCurrent(t.Epoch)) return;
-        FuseOutHeader header;
-        header.Len = (uint)(FuseOutHeader.Size + payload.Length);
-        header.Error = -errno;
-        header.Unique = t.Unique;
-        // Safe: header is on this stack frame and payload is pinned by `fixed` for the duration of writev.
-        fixed (byte* p = payload)
-        {
-            IoVec* iov = stackalloc IoVec[2];
-            iov[0] = new IoVec(&header, FuseOutHeader.Size);
-            iov[1] = new IoVec(p, payload.Length);
-            int r = Channel.WriteV(iov, payload.IsEmpty ? 1 : 2);
-            Interlocked.Increment(ref Session.Stats.DeferredWrites);
-            if (r < 0) Session.Gate.Failed(-r, t.Opcode, t.Unique);
-        }
-    }
+    /// <summary>A deferred reply, from any thread: written at once on this worker's fd.</summary>
+    internal override void SendDeferred(in DeferredTarget t, int errno, ReadOnlySpan<byte> payload) =>
+        WriteDeferred(Session, Channel, in t, errno, payload);
 
     public void Dispose()
     {

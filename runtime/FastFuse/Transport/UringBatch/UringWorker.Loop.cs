@@ -61,7 +61,6 @@ internal sealed unsafe partial class UringWorker
             else OnReadFailed(i, -res);
         }
         ring.CqAdvance(n);
-        _handOff.Drain(this, static (w, i) => w.PrepareWrite(i, (int)w._slots[i].Out->Len));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -72,12 +71,9 @@ internal sealed unsafe partial class UringWorker
         s.SetContiguous(_requests[i].Pointer, length);
         Dispatcher.Dispatch(s);
         if (s.Sent) return;                           // Send queued the reply and the next read
-        if (s.Status == Status.Deferred)
-        {
-            // The slot stays with the request until its reply comes back through the hand-off.
-            Interlocked.CompareExchange(ref _state[i], Deferred, Busy);
-            return;
-        }
+        // Deferred: the reply will be written straight to this worker's fd (SendDeferred), so the slot reads the
+        // next request at once. Keeping it with the request would let a few long waits (SETLKW, a network
+        // filesystem's slow call) take every slot of every worker and stop the mount.
         if (!_session.StopRequested) ArmRead(i);      // no reply (FORGET, INTERRUPT…): read the next request
         else Volatile.Write(ref _state[i], Idle);
     }
@@ -159,25 +155,8 @@ internal sealed unsafe partial class UringWorker
         if (!_session.StopRequested) ArmRead(s.Index);
     }
 
-    /// <summary>A deferred reply from any thread: written into its slot's reply buffer (nobody else touches the slot
-    /// until its write), then handed to this worker's thread, which alone submits to the ring.</summary>
-    internal override void SendDeferred(in DeferredTarget t, int errno, ReadOnlySpan<byte> payload)
-    {
-        var s = _slots[t.SlotIndex];
-        ReplyGate.Trace(t.Unique, errno, payload.Length, $"deferred {OpcodeInfo.Name(t.Opcode)}");
-        if (!_session.Gate.IsCurrent(t.Epoch)) return;
-        if (payload.Length > s.DataCapacity)
-        {
-            Log.Error($"deferred {OpcodeInfo.Name(t.Opcode)} reply of {payload.Length} bytes exceeds the slot's {s.DataCapacity}; answered EIO");
-            errno = Errno.EIO;
-            payload = default;
-        }
-        payload.CopyTo(new Span<byte>(s.Data, payload.Length));
-        s.Out->Len = (uint)(FuseOutHeader.Size + payload.Length);
-        s.Out->Error = -errno;
-        s.Out->Unique = t.Unique;
-        Interlocked.Exchange(ref _state[t.SlotIndex], Answered);
-        Interlocked.Increment(ref _session.Stats.DeferredWrites);
-        _handOff.Push(t.SlotIndex);
-    }
+    /// <summary>A deferred reply from any thread: written at once on this worker's fd (its slot went on to read
+    /// other requests). One writev outside the ring, as on /dev/fuse.</summary>
+    internal override void SendDeferred(in DeferredTarget t, int errno, ReadOnlySpan<byte> payload) =>
+        WriteDeferred(_session, Channel, in t, errno, payload);
 }

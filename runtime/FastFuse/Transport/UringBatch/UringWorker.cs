@@ -25,7 +25,7 @@ namespace FastFuse.Transport.UringBatch;
 internal sealed unsafe partial class UringWorker : SlotOwner, IFdWorker
 {
     private const ulong KindRead = 0, KindWrite = 1, EventTag = ulong.MaxValue;
-    private const int Idle = 0, Reading = 1, Busy = 2, Writing = 3, Deferred = 4, Answered = 5;
+    private const int Idle = 0, Reading = 1, Busy = 2, Writing = 3;
 
     private readonly FuseSession _session;
     internal readonly FuseChannel Channel;
