@@ -117,9 +117,11 @@ public abstract class LockTests(FsKind kind, TransportKind transport = Transport
         try
         {
             Assert.Equal(0, Lock(fd, F_SETLK, F_WRLCK, 0, 10));
-            // More waiters than workers: a waiter parked on a worker would leave none for the stat below.
-            for (int i = 0; i < 4; i++) waiters.Add(new Child(Locker, new[] { m["f"], "setlkw:w:0:10", "sleep:20" }));
-            foreach (var w in waiters) Assert.True(w.Silent(TimeSpan.FromMilliseconds(300)), "a waiter got the lock while it was held");
+            // More waiters than workers, and than a fuse-uring queue has entries (8 per CPU): a waiter parked on a
+            // worker, or an entry no new request can use, would leave nothing for the stats below and the unlock.
+            for (int i = 0; i < 24; i++) waiters.Add(new Child(Locker, new[] { m["f"], "setlkw:w:0:10", "sleep:20" }));
+            Thread.Sleep(300);
+            foreach (var w in waiters) Assert.True(w.Silent(TimeSpan.FromMilliseconds(10)), "a waiter got the lock while it was held");
             for (int i = 0; i < 20; i++) Assert.Equal(64L, Stat(m["f"]).Size);
             Assert.Equal(0, Lock(fd, F_SETLK, F_UNLCK, 0, 10));
             // Each gets it, holds it 20 ms, exits (its close releases it), and the next one gets it.

@@ -72,7 +72,8 @@ internal sealed unsafe partial class RingQueue
         // Deferred: the entry stays with the request until its reply comes (CommitDeferred). A reply that came
         // already, from another thread while the handler ran, has moved the state on: nothing to do.
         Interlocked.CompareExchange(ref _state[i], Deferred, InUserspace);
-        if (s.Status != Status.Deferred)
+        if (s.Status == Status.Deferred) OnDeferred();
+        else
         {
             // An opcode that takes no reply reached a ring entry: give the entry back with an empty commit.
             s.Status = 0;
@@ -168,5 +169,9 @@ internal sealed unsafe partial class RingQueue
     }
 
     /// <summary>Queue the commits of every deferred reply handed over since the last batch.</summary>
-    private void CommitDeferred() => _handOff.Drain(this, static (q, i) => q.PrepareCommand(i, UringCmd.CommitAndFetch));
+    private void CommitDeferred() => _handOff.Drain(this, static (q, i) =>
+    {
+        q._deferred--;
+        q.PrepareCommand(i, UringCmd.CommitAndFetch);
+    });
 }

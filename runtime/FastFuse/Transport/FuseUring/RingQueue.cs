@@ -29,6 +29,13 @@ internal sealed unsafe partial class RingQueue : SlotOwner
     private readonly FuseSession _session;
     private readonly int _fd;            // the session's /dev/fuse fd, registered as fixed file 0
     private readonly int _depth;
+    /// <summary>Entries this queue may grow to (see <see cref="Grow"/>); its arrays and header block have room for all.</summary>
+    private readonly int _max;
+    /// <summary>Entries created and registered so far (loop thread only after setup).</summary>
+    private int _registered;
+    /// <summary>Entries held by deferred requests (from the handler's return to the commit of its reply); loop
+    /// thread only.</summary>
+    private int _deferred;
     private readonly WorkerStats _stats;
     private readonly NativeBuffer _headers;
     private readonly NativeBuffer[] _payloads;
@@ -58,24 +65,47 @@ internal sealed unsafe partial class RingQueue : SlotOwner
         _depth = depth;
         _fd = fd;
         _stats = session.Stats.NewWorker($"queue {qid}");
+        // Each deferred request keeps its entry until its reply (the commit must go through it), so a queue of a fixed
+        // depth would stop serving its CPU once that many requests wait (SETLKW waiters, a network filesystem's
+        // slow calls), the unlocking caller's request included. The queue keeps `depth` entries free for new
+        // requests, registering more as deferred ones hold theirs, up to this bound.
+        _max = Math.Max(depth, Math.Min(depth + MaxSpareEntries, 4096));
         // The entries' header blocks, then 8 bytes for the eventfd counter the ring reads into.
-        _headers = new NativeBuffer(depth * EntryStride + 64, zero: true);
-        _payloads = new NativeBuffer[depth];
-        _slots = new RequestSlot[depth];
-        _state = new int[depth];
-        _lastCmd = new UringCmd[depth];
-        _commitId = new ulong[depth];
-        _iovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(2 * depth), (nuint)sizeof(IoVec));
-        for (int i = 0; i < depth; i++)
-        {
-            _payloads[i] = session.Pool.Rent();
-            byte* h = _headers.Pointer + i * EntryStride;
-            // The out header goes where the in header came (in_out); replies leave from the payload buffer.
-            _slots[i] = new RequestSlot(session, this, i, _stats, (FuseOutHeader*)h, h + FixedOffset,
-                _payloads[i].Pointer, _payloads[i].Size, null, 0, payloadInData: true);
-            _iovs[2 * i] = new IoVec(h, FuseUringReqHeader.Size);
-            _iovs[2 * i + 1] = new IoVec(_payloads[i].Pointer, _payloads[i].Size);
-        }
+        _headers = new NativeBuffer(_max * EntryStride + 64, zero: true);
+        _payloads = new NativeBuffer[_max];
+        _slots = new RequestSlot[_max];
+        _state = new int[_max];
+        _lastCmd = new UringCmd[_max];
+        _commitId = new ulong[_max];
+        _iovs = (IoVec*)NativeMemory.AllocZeroed((nuint)(2 * _max), (nuint)sizeof(IoVec));
+        for (int i = 0; i < depth; i++) CreateEntry(i);
+        _registered = depth;
+    }
+
+    /// <summary>Deferred requests a queue can hold beyond its depth (payload buffers are rented only when used).</summary>
+    private const int MaxSpareEntries = 120;
+
+    /// <summary>Entry <paramref name="i"/>'s payload buffer, slot and REGISTER iovecs.</summary>
+    private void CreateEntry(int i)
+    {
+        _payloads[i] = _session.Pool.Rent();
+        byte* h = _headers.Pointer + i * EntryStride;
+        // The out header goes where the in header came (in_out); replies leave from the payload buffer.
+        _slots[i] = new RequestSlot(_session, this, i, _stats, (FuseOutHeader*)h, h + FixedOffset,
+            _payloads[i].Pointer, _payloads[i].Size, null, 0, payloadInData: true);
+        _iovs[2 * i] = new IoVec(h, FuseUringReqHeader.Size);
+        _iovs[2 * i + 1] = new IoVec(_payloads[i].Pointer, _payloads[i].Size);
+    }
+
+    /// <summary>A request was deferred (loop thread): when fewer than `depth` entries are left for new requests,
+    /// register one more (submitted with the batch). Entries are never taken back: the kernel has no unregister.</summary>
+    private void OnDeferred()
+    {
+        _deferred++;
+        if (_registered - _deferred >= _depth || _registered >= _max || _session.StopRequested) return;
+        int i = _registered++;
+        CreateEntry(i);
+        PrepareCommand(i, UringCmd.Register);
     }
 
     private FuseUringEntInOut* EntInOut(int i) =>
@@ -122,7 +152,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
     {
         // SQ: one SQE per entry plus the eventfd read; each entry has at most one SQE outstanding, so neither
         // ring can fill up. CQ twice that (the kernel's default) for headroom.
-        uint entries = (uint)_depth + 2;
+        uint entries = (uint)_max + 2;
         // Plain SQE128: SINGLE_ISSUER|DEFER_TASKRUN and COOP_TASKRUN|TASKRUN_FLAG were measured no faster (4 KiB reads at
         // 4 client threads: 124k IOPS with DEFER_TASKRUN against 146–164k without; perf notes of issue 8).
         int r = Ring.Create(entries, IoUring.SetupSqe128, 0, out _ring);
@@ -130,7 +160,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
         int fdReg = _fd;
         r = _ring!.RegisterFiles(new ReadOnlySpan<int>(&fdReg, 1));
         if (r != 0) { SetupWhat = "io_uring_register(FILES)"; return r; }
-        _handOff = new HandOff(_depth);
+        _handOff = new HandOff(_max);
         if (_handOff.EventFd < 0) { SetupWhat = "eventfd"; return _handOff.EventFd; }
         ArmEvent();
         for (int i = 0; i < _depth; i++) PrepareCommand(i, UringCmd.Register);
@@ -156,7 +186,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
         sqe->Opcode = IoUring.OpRead;
         sqe->Fd = _handOff.EventFd;
         // Safe: the counter lives in the native header block, which outlives the ring (freed only after Join).
-        sqe->Addr = (ulong)(_headers.Pointer + _depth * EntryStride);
+        sqe->Addr = (ulong)(_headers.Pointer + _max * EntryStride);
         sqe->Len = 8;
         sqe->UserData = EventTag;
         _eventArmed = true;
@@ -204,7 +234,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
             Log.Warn($"fuse-uring queue {Qid}: {_inKernel} entries still registered; their buffers are kept");
             return;
         }
-        for (int i = 0; i < _depth; i++)
+        for (int i = 0; i < _registered; i++)
         {
             if (_payloads[i] is { } b) _session.Pool.Return(b);
             _payloads[i] = null!;
