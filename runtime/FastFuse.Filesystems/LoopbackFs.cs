@@ -39,11 +39,9 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     private readonly LoopNode _root;
     /// <summary>Mount id → a descriptor on that mount (for open_by_handle_at). Under _mapLock.</summary>
     private readonly Dictionary<int, int> _mountFds = new();
-    /// <summary>How many nodes may keep an O_PATH descriptor; the rest keep file handles (see <see cref="NewNode"/>).
-    /// Half the process's descriptor limit, shared by every LoopbackFs of the process (the limit is per process:
-    /// two mounts with half each left nothing for the files they open).</summary>
-    private static readonly long s_fdBudget = DescriptorBudget();
-    private static long s_pathFds;
+    /// <summary>How many nodes may keep an O_PATH descriptor; the rest keep file handles (see <see cref="NewNode"/>).</summary>
+    private readonly long _fdBudget = DescriptorBudget();
+    private long _pathFds;
     private readonly ulong _entrySec, _attrSec, _negSec;
     private readonly uint _entryNsec, _attrNsec, _negNsec;
     private FuseConnection? _connection;
@@ -308,9 +306,9 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     /// trades it for a file handle (and closes it). Filesystems without handles keep the descriptor.</summary>
     private unsafe LoopNode NewNode(int fd, ulong dev, ulong ino, uint mode)
     {
-        if (Interlocked.Read(ref s_pathFds) < s_fdBudget)
+        if (Interlocked.Read(ref _pathFds) < _fdBudget)
         {
-            Interlocked.Increment(ref s_pathFds);
+            Interlocked.Increment(ref _pathFds);
             return new LoopNode(fd, dev, ino);
         }
         byte* h = stackalloc byte[8 + MaxHandleSize];
@@ -321,7 +319,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         {
             if (NameToHandleAt(fd, empty, h, &mountId, AT_EMPTY_PATH) != 0)
             {
-                Interlocked.Increment(ref s_pathFds);
+                Interlocked.Increment(ref _pathFds);
                 return new LoopNode(fd, dev, ino);
             }
         }
@@ -331,7 +329,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         {
             if ((mode & Linux.S_IFMT) != Linux.S_IFDIR || (mountFd = ReopenDirectory(fd)) < 0)
             {
-                Interlocked.Increment(ref s_pathFds);
+                Interlocked.Increment(ref _pathFds);
                 return new LoopNode(fd, dev, ino);
             }
             _mountFds[mountId] = mountFd;
@@ -375,7 +373,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         if (freed.Fd >= 0)
         {
             Close(freed.Fd);
-            Interlocked.Decrement(ref s_pathFds);
+            Interlocked.Decrement(ref _pathFds);
         }
     }
 
@@ -720,7 +718,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
             {
                 if (n.Fd < 0) continue;
                 Close(n.Fd);
-                if (!ReferenceEquals(n, _root)) Interlocked.Decrement(ref s_pathFds);   // the root is not counted
+                if (!ReferenceEquals(n, _root)) Interlocked.Decrement(ref _pathFds);   // the root is not counted
             }
             _byInode.Clear();
             foreach (var fd in _mountFds.Values) Close(fd);

@@ -21,6 +21,15 @@ public static class MountTestUtil
     /// <summary>Let the clock move on so that a later timestamp is strictly greater.</summary>
     public static void Tick() => Thread.Sleep(15);
 
+    /// <summary>A fresh directory on the root filesystem (ext4 here) for reference answers, 0755 so that another
+    /// user may search it; the caller deletes it.</summary>
+    public static string Ext4Dir()
+    {
+        string d = Directory.CreateTempSubdirectory("fastfuse-ext4-").FullName;
+        if (Posix.chmod(d, 0x1ED) != 0) throw new InvalidOperationException($"chmod {d} failed");
+        return d;
+    }
+
     public static byte[] Random(int size, int seed)
     {
         var b = new byte[size];

@@ -16,14 +16,6 @@ public abstract class AccessModeTests(FsKind kind, TransportKind transport = Tra
     private const uint Nobody = 65534;
     private const string Setpriv = "/usr/bin/setpriv";
 
-    /// <summary>A directory on ext4 that another user may search.</summary>
-    private static string Ext4Dir()
-    {
-        string d = Directory.CreateTempSubdirectory("fastfuse-ext4-").FullName;
-        Assert.Equal(0, Err(chmod(d, 0x1ED)));
-        return d;
-    }
-
     /// <summary>Run <paramref name="program"/> as uid/gid 65534 with no supplementary groups (a real process:
     /// execve checks the process's credentials, which setfsuid does not change). setpriv itself still holds root's
     /// capabilities when it calls execve (it would run a 0744 file), so a shell it starts, which has none, makes

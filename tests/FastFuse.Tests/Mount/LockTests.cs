@@ -12,17 +12,11 @@ namespace FastFuse.Tests.Mount;
 /// reports, release on the close of any descriptor, OFD locks per open file, waiting that holds no worker,
 /// interruption (EINTR) and deadlock (EDEADLK).
 /// </summary>
+[Collection(LockCollection.Name)]
 public abstract class LockTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {
     private static readonly TimeSpan T = TimeSpan.FromSeconds(20);
     private static string Locker => CHelpers.Get("Mount/Helpers/locker.c");
-
-    private static string Ext4Dir()
-    {
-        string d = Directory.CreateTempSubdirectory("fastfuse-ext4-").FullName;
-        Assert.Equal(0, Err(chmod(d, 0x1ED)));
-        return d;
-    }
 
     private static IEnumerable<string> Run(string path, params string[] commands)
     {
@@ -233,6 +227,14 @@ public abstract class LockTests(FsKind kind, TransportKind transport = Transport
         }
         finally { if (fd >= 0) close(fd); }
     }
+}
+
+/// <summary>The lock tests start many processes and wait on them: a process's exit is seen through the thread pool,
+/// which the parallel mount tests keep busy on this two-core machine, so they run apart, after those.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LockCollection
+{
+    public const string Name = "locks (child processes; not parallel)";
 }
 
 public sealed class LockTests_MemFs() : LockTests(FsKind.MemFs);

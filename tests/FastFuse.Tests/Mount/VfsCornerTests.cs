@@ -15,9 +15,6 @@ public abstract unsafe class VfsCornerTests(FsKind kind, TransportKind transport
 {
     private const long Mi = 1 << 20;
 
-    /// <summary>A directory on the root filesystem (ext4 here) for the reference answers.</summary>
-    private static string Ext4Dir() => Directory.CreateTempSubdirectory("fastfuse-ext4-").FullName;
-
     /// <summary>64 KiB of data at 0 and at 1 MiB, then a hole up to the size of 3 MiB. 64 KiB: MemFs keeps data in
     /// 64 KiB chunks and ext4 in 4 KiB blocks, so extents of whole chunks have the same edges on both.</summary>
     private static void SparseLayout(int fd)

@@ -185,7 +185,9 @@ public sealed class DispatcherTests
         Assert.Equal(S_IFREG | 0x1A4, cr.U32(100));   // 0666 & ~022
         Assert.Equal(1u, cr.U32(104));
         ulong fh = cr.U64(EntryOutSize);              // open_out.fh after the entry
-        Assert.Equal(node, fh);                       // MemFs hands out the node id as the handle
+        Assert.NotEqual(0ul, fh);                     // MemFs hands out a handle per open (OFD locks end with it)
+        var again = h.Call(Req.Create(32, 1, "other.txt"));
+        Assert.NotEqual(fh, again.U64(EntryOutSize));
 
         var ga = h.Call(Req.Getattr(31, node));
         Assert.Equal(0, ga.Error);
