@@ -84,8 +84,13 @@ internal sealed unsafe class MountOptionsWatch : IDisposable
         if ((here ?? any) is { } found) _changed(AtimePolicy.FromMountinfoOptions(found.Options));
     }
 
+    private int _disposed;
+
+    /// <summary>Stop the thread and close the descriptors, once: a second close would hit whatever file reused
+    /// their numbers (another session's /dev/fuse fd, say).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         byte b = 1;
         Libc.Write(_wakeWrite, &b, 1);
         if (_thread.IsAlive) _thread.Join(TimeSpan.FromSeconds(5));

@@ -302,6 +302,7 @@ public sealed unsafe class FuseSession : IDisposable
     /// </summary>
     public int Unmount(bool lazy = false)
     {
+        if (Volatile.Read(ref _released) != 0) return 0;   // disposed: all done already
         if (_mount is not null && !_mount.Unmounted)
         {
             int r = Mounter.Unmount(_mount, lazy);
@@ -363,17 +364,23 @@ public sealed unsafe class FuseSession : IDisposable
         }
     }
 
+    private int _disposed, _released;
+
+    /// <summary>Unmount (lazily) if still mounted, stop, and free everything; once (a second call does nothing: closing
+    /// the fds again would close whatever reused their numbers).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_mount is not null && !_mount.Unmounted) Unmount(lazy: true);
         else Shutdown();
         if (_running == 0) CallDestroy();
-        _mountOptionsWatch?.Dispose();
+        Interlocked.Exchange(ref _mountOptionsWatch, null)?.Dispose();
         Notify.Close();
         if (!_loopsLeft) _mainChannel.Dispose();   // a loop still reads it: closing could hand its number to another file
         if (_pool.Outstanding == 0) _pool.Dispose();
         Zeros.Dispose();
         _exited.Dispose();
         _initialized.Dispose();
+        Volatile.Write(ref _released, 1);
     }
 }

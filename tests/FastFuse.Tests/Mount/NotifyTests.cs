@@ -199,6 +199,7 @@ public abstract class NotifyTests(TransportKind transport)
         var fs = new NotifyFromReadFs();
         var m = new MountedFs(fs, Cached, new SessionOptions { Threads = 2, Transport = transport });
         fs.Session = m.Session;
+        bool disposed = false;
         try
         {
             Assert.Equal(0, TryStat(m["a"], out _));
@@ -221,6 +222,7 @@ public abstract class NotifyTests(TransportKind transport)
             foreach (var t in threads) t.Start();
             Thread.Sleep(20);
             m.Dispose();
+            disposed = true;
             Thread.Sleep(20);
             stop.Set();
             foreach (var t in threads) t.Join();
@@ -232,7 +234,10 @@ public abstract class NotifyTests(TransportKind transport)
             Assert.True(m.Session.Stats.NotificationsDropped > 0);
             Assert.Equal(0, m.Session.Stats.ReplyOtherErrors);
         }
-        finally { m.Dispose(); }
+        finally
+        {
+            if (!disposed) m.Dispose();
+        }
     }
 
     /// <summary>Two files, "a" and "b"; reading "a" sends inval_entry for "b" from inside the READ handler.</summary>
