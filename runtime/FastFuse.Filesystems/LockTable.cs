@@ -42,6 +42,11 @@ internal sealed class LockTable
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, NodeLocks> _nodes = new();
     private readonly List<Waiter> _waiters = new();
+    /// <summary>Nodes with locks plus waiters, written under the gate: FLUSH and RELEASE (every close) skip the gate
+    /// while nobody uses locks, which is the common case.</summary>
+    private volatile int _inUse;
+
+    private void Recount() => _inUse = _nodes.Count + _waiters.Count;
 
     /// <summary>GETLK: the first lock of another owner that conflicts with <paramref name="lk"/>, or F_UNLCK.</summary>
     public FuseFileLock Test(ulong node, in FuseLkIn lk)
@@ -86,6 +91,7 @@ internal sealed class LockTable
             var reply = ctx.Defer();
             var waiter = new Waiter(node, flock, want, reply);
             _waiters.Add(waiter);
+            Recount();
             reply.OnInterrupt(() => Interrupted(waiter));
             return Status.Deferred;
         }
@@ -95,6 +101,7 @@ internal sealed class LockTable
     /// FUSE_RELEASE_FLOCK_UNLOCK (the last close of an open file: its flock goes).</summary>
     public void ReleaseOwner(ulong node, ulong owner, bool flock)
     {
+        if (_inUse == 0) return;
         lock (_gate)
         {
             if (!_nodes.TryGetValue(node, out var locks)) return;
@@ -107,6 +114,7 @@ internal sealed class LockTable
     /// kernel sends no unlock for those, and a process's own locks went at its FLUSH): they end with the file.</summary>
     public void ReleaseHandle(ulong node, ulong fh)
     {
+        if (_inUse == 0) return;
         lock (_gate)
         {
             if (!_nodes.TryGetValue(node, out var locks)) return;
@@ -121,7 +129,11 @@ internal sealed class LockTable
 
     private NodeLocks Locks(ulong node)
     {
-        if (!_nodes.TryGetValue(node, out var locks)) _nodes[node] = locks = new NodeLocks();
+        if (!_nodes.TryGetValue(node, out var locks))
+        {
+            _nodes[node] = locks = new NodeLocks();
+            Recount();
+        }
         return locks;
     }
 
@@ -174,6 +186,7 @@ internal sealed class LockTable
             w.Reply.Ok();
         }
         if (locks.Empty && !_waiters.Exists(w => w.Node == node)) _nodes.Remove(node);
+        Recount();
     }
 
     /// <summary>Would <paramref name="owner"/> waiting for <paramref name="holder"/> close a cycle? Follow what each
@@ -196,6 +209,7 @@ internal sealed class LockTable
         {
             if (!_waiters.Remove(w)) return;   // granted meanwhile
             if (_nodes.TryGetValue(w.Node, out var locks) && locks.Empty && !_waiters.Exists(x => x.Node == w.Node)) _nodes.Remove(w.Node);
+            Recount();
         }
         w.Reply.Error(Errno.EINTR);
     }

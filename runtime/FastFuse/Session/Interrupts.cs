@@ -15,6 +15,9 @@ public sealed class Interrupts
     private int _count;
     /// <summary>Deferred requests that asked to hear of their interrupt (<see cref="Api.PendingReply.OnInterrupt"/>).</summary>
     private readonly ConcurrentDictionary<ulong, Action> _callbacks = new();
+    /// <summary>Its size, read on every deferred reply: ConcurrentDictionary.IsEmpty takes every bucket lock when
+    /// the dictionary is empty, the usual case.</summary>
+    private int _callbackCount;
 
     public long Received;
 
@@ -27,16 +30,23 @@ public sealed class Interrupts
             Volatile.Write(ref _count, 0);
         }
         if (_marked.TryAdd(unique, 0)) Interlocked.Increment(ref _count);
-        if (!_callbacks.IsEmpty && _callbacks.TryRemove(unique, out var callback)) Run(callback);
+        if (Volatile.Read(ref _callbackCount) != 0 && TakeCallback(unique) is { } callback) Run(callback);
     }
 
     /// <summary>Call <paramref name="callback"/> once when <paramref name="unique"/> is interrupted (at once if it
     /// already was), on a pool thread: never on the loop that read the INTERRUPT.</summary>
     internal void OnInterrupt(ulong unique, Action callback)
     {
-        _callbacks[unique] = callback;
+        if (_callbacks.TryAdd(unique, callback)) Interlocked.Increment(ref _callbackCount);
         // Marked before the callback was in: Mark did not see it, so take it back and run it here.
-        if (IsInterrupted(unique) && _callbacks.TryRemove(unique, out var late)) Run(late);
+        if (IsInterrupted(unique) && TakeCallback(unique) is { } late) Run(late);
+    }
+
+    private Action? TakeCallback(ulong unique)
+    {
+        if (!_callbacks.TryRemove(unique, out var callback)) return null;
+        Interlocked.Decrement(ref _callbackCount);
+        return callback;
     }
 
     private static void Run(Action callback) => ThreadPool.UnsafeQueueUserWorkItem(static c =>
@@ -57,6 +67,6 @@ public sealed class Interrupts
     internal void CompleteDeferred(ulong unique)
     {
         Complete(unique);
-        if (!_callbacks.IsEmpty) _callbacks.TryRemove(unique, out _);
+        if (Volatile.Read(ref _callbackCount) != 0) TakeCallback(unique);
     }
 }
