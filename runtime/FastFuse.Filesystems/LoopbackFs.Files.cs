@@ -101,6 +101,42 @@ public sealed partial class LoopbackFs
         return Status.Ok;
     }
 
+    /// <summary>O_TMPFILE: an unnamed file in the source directory, created as the caller (the source's own
+    /// O_TMPFILE, so its linkability without O_EXCL is the source kernel's, and <see cref="Link"/> names it).</summary>
+    public unsafe int Tmpfile(in RequestContext ctx, ulong parent, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        int err = Pin(parent, out var p);
+        if (err != 0) return err;
+        using var _pin = p;
+        Span<byte> proc = stackalloc byte[32];
+        int fd;
+        using (Become(in ctx))
+        {
+            // The kernel's flags carry O_TMPFILE (with O_DIRECTORY) already; O_CREAT never belongs with it.
+            int f = (flags & ~(O_CREAT | O_NOCTTY | O_NOFOLLOW | FuseConstants.OpenFlagExec)) | O_TMPFILE | O_CLOEXEC;
+            // Safe: the literal is pinned for the call.
+            fixed (byte* dot = "."u8)
+                fd = OpenAt(p.Fd, dot, f, mode & PermMask & ~umask);
+            if (fd < 0) return LoopSys.LastErrno();
+            int pathFd;
+            fixed (byte* path = ProcPath(fd, proc))
+                pathFd = OpenAt(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0);
+            if (pathFd < 0 || (err = Adopt(pathFd, ref entry)) != 0)
+            {
+                if (pathFd < 0) err = LoopSys.LastErrno();
+                Close(fd);
+                return err;
+            }
+        }
+        if (!_table.TryGet(entry.Nodeid, out var node))
+        {
+            Close(fd);  // cannot happen: the entry holds a reference until the kernel forgets it
+            return Errno.ENOENT;
+        }
+        FinishOpen(in ctx, node, fd, flags, ref open);
+        return Status.Ok;
+    }
+
     private void FinishOpen(in RequestContext ctx, LoopNode node, int fd, int flags, ref FuseOpenOut open)
     {
         open.Fh = (uint)fd | ((flags & O_DIRECT) != 0 ? DirectHandle : 0);

@@ -169,22 +169,8 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         return buf[..(15 + n)];
     }
 
-    private static unsafe int StatFd(int fd, out Statx st)
-    {
-        Statx s;
-        // Safe: the literal and the local s live for the whole call. "\0"u8, never ""u8: fixed on an empty span
-        // gives a null pointer (EFAULT), and the kernel wants an empty string.
-        fixed (byte* empty = "\0"u8)
-        {
-            if (StatxAt(fd, empty, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &s) < 0)
-            {
-                st = default;
-                return LoopSys.LastErrno();
-            }
-        }
-        st = s;
-        return Status.Ok;
-    }
+    /// <summary>The basic statx fields of <paramref name="fd"/> (an O_PATH descriptor or an open file).</summary>
+    private static int StatFd(int fd, out Statx st) => StatFd(fd, STATX_BASIC_STATS, 0, out st);
 
     /// <summary>FUSE's 32-bit device number (new_encode_dev) from major and minor.</summary>
     private static uint EncodeDev(uint major, uint minor) => (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xffu) << 12);

@@ -54,6 +54,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             Atime = now,
             Mtime = now,
             Ctime = now,
+            Btime = now,
             HasSelfRef = true,
         };
         _root.Parent = _root;
@@ -192,6 +193,15 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         lock (n) FillAttrOut(n, ref attr);
+        return Status.Ok;
+    }
+
+    public int Statx(in RequestContext ctx, ulong nodeId, ulong? fh, uint flags, uint mask, ref FuseStatxOut statx)
+    {
+        if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
+        statx.AttrValid = _attrSec;
+        statx.AttrValidNsec = _attrNsec;
+        lock (n) n.FillStatx(ref statx.Stat);
         return Status.Ok;
     }
 
@@ -362,6 +372,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         node.Atime = now;
         node.Mtime = now;
         node.Ctime = now;
+        node.Btime = now;
         node.HasSelfRef = true;
         if (node is DirNode nd)
         {
@@ -434,6 +445,38 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         return Status.Ok;
     }
 
+    /// <summary>O_TMPFILE: a file in no directory (nlink 0), open once; <see cref="Link"/> may name it later unless
+    /// O_EXCL was given. It counts against nr_inodes from now on, as on tmpfs.</summary>
+    public int Tmpfile(in RequestContext ctx, ulong parent, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        var node = new FileNode(Linux.S_IFREG | (mode & PermMask & ~umask));
+        _tree.EnterWriteLock();
+        try
+        {
+            int rc = GetDir(parent, out var d);
+            if (rc != 0) return rc;
+            if (Permitted(in ctx, d, MayWrite | MayExec) != 0) return Errno.EACCES;
+            if (Interlocked.Increment(ref _inodes) > _maxInodes)
+            {
+                Interlocked.Decrement(ref _inodes);
+                return Errno.ENOSPC;
+            }
+            InitNew(in ctx, d, node);
+            node.Nlink = 0;
+            node.OpenCount = 1;
+            node.Linkable = (flags & O_EXCL) == 0;
+            node.Id = _table.Add(node, 2); // its own reference (open) + the kernel's lookup
+            FillEntry(node, ref entry);
+        }
+        finally
+        {
+            _tree.ExitWriteLock();
+        }
+        open.Fh = NewHandle();
+        open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
+        return Status.Ok;
+    }
+
     public int Link(in RequestContext ctx, ulong nodeId, ulong newParent, ReadOnlySpan<byte> newName, ref FuseEntryOut entry)
     {
         if (newName.Length > NameMax) return Errno.ENAMETOOLONG;
@@ -448,9 +491,10 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             var now = Timespec.Now();
             lock (n)
             {
-                if (n.Nlink == 0) return Errno.ENOENT;
+                if (n.Nlink == 0 && !n.Linkable) return Errno.ENOENT;   // unlinked, not an O_TMPFILE file
                 if (n.Nlink >= 65000) return Errno.EMLINK;
                 n.Nlink++;
+                n.Linkable = false;       // as the VFS clears I_LINKABLE: a name given once, never again after unlink
                 n.Ctime = now;
             }
             d.Add(newName, n);

@@ -41,10 +41,14 @@ internal class MemNode
     public Timespec Atime;
     public Timespec Mtime;
     public Timespec Ctime;
+    /// <summary>Birth time (statx btime): set once, when the node is created.</summary>
+    public Timespec Btime;
     /// <summary>Open handles (open + opendir − release − releasedir).</summary>
     public int OpenCount;
     /// <summary>True while the node holds its own table reference: linked (nlink &gt; 0) or open.</summary>
     public bool HasSelfRef;
+    /// <summary>Created by O_TMPFILE without O_EXCL: linkat may give it a name while its nlink is 0.</summary>
+    public bool Linkable;
     public XattrSet? Xattrs;
 
     public MemNode(uint mode) => Mode = mode;
@@ -85,6 +89,30 @@ internal class MemNode
         a.Rdev = Rdev;
         a.Blksize = 4096;
     }
+
+    /// <summary>Call under <c>lock(this)</c>. The statx answer: every basic field and btime.</summary>
+    public void FillStatx(ref FuseStatx x)
+    {
+        x.Mask = StatxBasicStats | StatxBtime;
+        x.Ino = Id;
+        x.Size = AttrSize;
+        x.Blocks = AttrBlocks;
+        x.Atime = Sx(in Atime);
+        x.Mtime = Sx(in Mtime);
+        x.Ctime = Sx(in Ctime);
+        x.Btime = Sx(in Btime);
+        x.Mode = (ushort)Mode;
+        x.Nlink = Nlink;
+        x.Uid = Uid;
+        x.Gid = Gid;
+        x.RdevMajor = (Rdev >> 8) & 0xfff;                       // new_decode_dev
+        x.RdevMinor = (Rdev & 0xff) | ((Rdev >> 12) & 0xfff00);
+        x.Blksize = 4096;
+    }
+
+    public const uint StatxBasicStats = 0x7ff, StatxBtime = 0x800;
+
+    private static FuseSxTime Sx(in Timespec t) => new() { TvSec = t.Sec, TvNsec = t.Nsec };
 
     /// <summary>Called once the node has no link and no open handle: nothing can reach its contents any more.</summary>
     public virtual void FreeContents(ChunkStore store) => Xattrs = null;

@@ -25,7 +25,7 @@ internal static unsafe partial class LoopSys
 
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3, O_CREAT = 0x40, O_EXCL = 0x80,
         O_NOCTTY = 0x100, O_TRUNC = 0x200, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
-        O_CLOEXEC = 0x80000, O_PATH = 0x200000;
+        O_CLOEXEC = 0x80000, O_PATH = 0x200000, O_TMPFILE = 0x410000 /* __O_TMPFILE | O_DIRECTORY */;
 
     public const int SEEK_SET = 0;
     public const uint STATX_BASIC_STATS = 0x7ff;

@@ -87,4 +87,15 @@ public interface IRawFileSystem
         return Errno.ENOSYS;
     }
     int Syncfs(in RequestContext ctx, ulong nodeId) => Errno.ENOSYS;
+
+    /// <summary>open(O_TMPFILE) in directory <paramref name="parent"/>: create a file with no name (nlink 0), open it,
+    /// answer its entry and handle as <see cref="Create"/> does. Without O_EXCL in <paramref name="flags"/> the file
+    /// may later be given a name by <see cref="Link"/> (linkat), which then links a node whose nlink is 0.
+    /// ENOSYS (the default) makes the kernel answer EOPNOTSUPP to every later O_TMPFILE on this mount.</summary>
+    int Tmpfile(in RequestContext ctx, ulong parent, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open) => Errno.ENOSYS;
+
+    /// <summary>statx(2) when the caller asked for more than GETATTR carries (the kernel asks for the basic fields and
+    /// btime, in <paramref name="mask"/>). Fill <c>statx.Stat</c> with its <c>Mask</c> saying which fields are valid,
+    /// and <c>statx.AttrValid</c>. ENOSYS (the default) makes the kernel use GETATTR from then on, without btime.</summary>
+    int Statx(in RequestContext ctx, ulong nodeId, ulong? fh, uint flags, uint mask, ref FuseStatxOut statx) => Errno.ENOSYS;
 }

@@ -30,6 +30,19 @@ public static class MountTestUtil
         return d;
     }
 
+    /// <summary>Wait up to 10 s for <paramref name="condition"/>; its last value. For what the daemon records after the
+    /// reply that woke the caller (request counts, RELEASE effects).</summary>
+    public static bool Eventually(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) return false;
+            Thread.Sleep(2);
+        }
+        return true;
+    }
+
     public static byte[] Random(int size, int seed)
     {
         var b = new byte[size];

@@ -339,7 +339,7 @@ public sealed class DispatcherTests
     [Theory]
     [InlineData(99u)]
     [InlineData(39u)]     // IOCTL: no row
-    [InlineData(52u)]     // STATX: no row, the kernel falls back to GETATTR
+    [InlineData(48u)]     // SETUPMAPPING: DAX only, no row
     [InlineData(4096u)]   // CUSE_INIT
     [InlineData(uint.MaxValue)]
     public void UnknownOpcode_IsENOSYS_AndCounted(uint opcode)
@@ -351,6 +351,45 @@ public sealed class DispatcherTests
         Assert.Equal(16u, r.Len);
         Assert.Equal(1, h.Stats.Unimplemented);
         Assert.Equal(0, h.Stats.ProtocolErrors);
+    }
+
+    [Fact]
+    public void CopyFileRange64_AnswersA64BitCount_TheOldOpcodeClampsIt()
+    {
+        using var h = new Harness(new WideOpsFs());
+        h.Init();
+        // fh_in, off_in, nodeid_out, fh_out, off_out, len, flags
+        var wide = h.Call(new Req(Opcode.CopyFileRange64, 5, 2).U64(1).U64(0).U64(3).U64(4).U64(0).U64(6UL << 30).U64(0));
+        Assert.Equal(0, wide.Error);
+        Assert.Equal(16u + 8, wide.Len);
+        Assert.Equal(5UL << 30, wide.U64(0));
+        var old = h.Call(new Req(Opcode.CopyFileRange, 6, 2).U64(1).U64(0).U64(3).U64(4).U64(0).U64(6UL << 30).U64(0));
+        Assert.Equal(0, old.Error);
+        Assert.Equal(16u + 8, old.Len);              // fuse_write_out: size (u32) and padding
+        Assert.Equal(uint.MaxValue, old.U32(0));
+    }
+
+    [Fact]
+    public void Tmpfile_And_Statx_ReachTheFilesystem_WithTheirArguments()
+    {
+        var fs = new WideOpsFs();
+        using var h = new Harness(fs);
+        h.Init();
+        // fuse_create_in (flags, mode, umask, open_flags) then the VFS's placeholder name "/".
+        var t = h.Call(new Req(Opcode.Tmpfile, 7, 1).U32(0x410002).U32(0x8180).U32(0x12).U32(0).Name("/"));
+        Assert.Equal(0, t.Error);
+        Assert.Equal(16u + EntryOutSize + OpenOutSize, t.Len);
+        Assert.Equal(9UL, t.U64(0));
+        Assert.Equal(77UL, t.U64(EntryOutSize));
+        Assert.Equal((1UL, 0x8180u, 0x410002, 0x12u), fs.TmpfileCall);
+        // fuse_statx_in: getattr_flags (FH), reserved, fh, sx_flags, sx_mask
+        var x = h.Call(new Req(Opcode.Statx, 8, 2).U32(1).U32(0).U64(42).U32(0x2000).U32(0xfff));
+        Assert.Equal(0, x.Error);
+        Assert.Equal(16u + 288, x.Len);
+        Assert.Equal(3UL, x.U64(0));
+        Assert.Equal(0xfffu, x.U32(32));              // stat.mask
+        Assert.Equal(1234UL, x.U64(32 + 80));         // stat.btime.tv_sec
+        Assert.Equal((2UL, (ulong?)42, 0x2000u, 0xfffu), fs.StatxCall);
     }
 
     [Fact]

@@ -65,3 +65,36 @@ internal sealed class BadStatusFs : IRawFileSystem
     public int Value;
     public int Getattr(in RequestContext ctx, ulong nodeId, ulong? fh, ref FuseAttrOut attr) => Value;
 }
+
+/// <summary>copy_file_range that reports more than 4 GiB copied, and a TMPFILE/STATX recorder: what the rows decode.</summary>
+internal sealed class WideOpsFs : IRawFileSystem
+{
+    public ulong Copied = 5UL << 30;
+    public (ulong Parent, uint Mode, int Flags, uint Umask)? TmpfileCall;
+    public (ulong Node, ulong? Fh, uint Flags, uint Mask)? StatxCall;
+
+    public int CopyFileRange(in RequestContext ctx, ulong nodeIn, ulong fhIn, long offsetIn, ulong nodeOut, ulong fhOut, long offsetOut, ulong length, ulong flags, out ulong copied)
+    {
+        copied = Math.Min(Copied, length);
+        return Status.Ok;
+    }
+
+    public int Tmpfile(in RequestContext ctx, ulong parent, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
+    {
+        TmpfileCall = (parent, mode, flags, umask);
+        entry.Nodeid = 9;
+        entry.Attr.Ino = 9;
+        entry.Attr.Mode = 0x8180;
+        open.Fh = 77;
+        return Status.Ok;
+    }
+
+    public int Statx(in RequestContext ctx, ulong nodeId, ulong? fh, uint flags, uint mask, ref FuseStatxOut statx)
+    {
+        StatxCall = (nodeId, fh, flags, mask);
+        statx.AttrValid = 3;
+        statx.Stat.Mask = mask;
+        statx.Stat.Btime.TvSec = 1234;
+        return Status.Ok;
+    }
+}

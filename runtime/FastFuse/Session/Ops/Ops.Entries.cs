@@ -4,7 +4,7 @@ using FastFuse.Transport;
 
 namespace FastFuse.Session;
 
-// Names in directories: LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, CREATE, UNLINK, RMDIR, RENAME, RENAME2.
+// Names in directories: LOOKUP, MKNOD, MKDIR, SYMLINK, LINK, CREATE, TMPFILE, UNLINK, RMDIR, RENAME, RENAME2.
 internal static unsafe partial class Ops
 {
     internal static void AddEntries(OpRow[] t)
@@ -16,6 +16,8 @@ internal static unsafe partial class Ops
         Set(t, Opcode.Symlink, 0, 4, ReplyKind.Fixed, entry, 2, &Symlink);
         Set(t, Opcode.Link, sizeof(FuseLinkIn), 2, ReplyKind.Fixed, entry, 1, &Link);
         Set(t, Opcode.Create, sizeof(FuseCreateIn), 2, ReplyKind.Fixed, entry + sizeof(FuseOpenOut), 1, &Create);
+        // TMPFILE carries fuse_create_in and the VFS's placeholder name ("/"), which names nothing: not parsed.
+        Set(t, Opcode.Tmpfile, sizeof(FuseCreateIn), 0, ReplyKind.Fixed, entry + sizeof(FuseOpenOut), 0, &Tmpfile);
         Set(t, Opcode.Unlink, 0, 2, ReplyKind.Status, 0, 1, &Unlink);
         Set(t, Opcode.Rmdir, 0, 2, ReplyKind.Status, 0, 1, &Rmdir);
         Set(t, Opcode.Rename, sizeof(FuseRenameIn), 4, ReplyKind.Status, 0, 2, &Rename);
@@ -66,6 +68,13 @@ internal static unsafe partial class Ops
         int e = OnlyName(s, out var name);
         if (e != 0) return e;
         return Fs(s).Create(in ctx, ctx.NodeId, name, a.Mode, (int)a.Flags, a.Umask,
+            ref s.Reply<FuseEntryOut>(), ref s.Reply<FuseOpenOut>(sizeof(FuseEntryOut)));
+    }
+
+    private static int Tmpfile(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseCreateIn>();
+        return Fs(s).Tmpfile(in ctx, ctx.NodeId, a.Mode, (int)a.Flags, a.Umask,
             ref s.Reply<FuseEntryOut>(), ref s.Reply<FuseOpenOut>(sizeof(FuseEntryOut)));
     }
 

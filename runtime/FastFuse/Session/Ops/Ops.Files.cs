@@ -24,9 +24,9 @@ internal static unsafe partial class Ops
         Set(t, Opcode.Getlk, sizeof(FuseLkIn), 0, ReplyKind.Fixed, sizeof(FuseLkOut), 0, &Getlk);
         Set(t, Opcode.Setlk, sizeof(FuseLkIn), 0, ReplyKind.Status, 0, 0, &Setlk);
         Set(t, Opcode.Setlkw, sizeof(FuseLkIn), 0, ReplyKind.Status, 0, 0, &Setlkw);
+        Set(t, Opcode.CopyFileRange64, sizeof(FuseCopyFileRangeIn), 0, ReplyKind.Fixed, sizeof(FuseCopyFileRangeOut), 0, &CopyFileRange64);
         Set(t, Opcode.Syncfs, sizeof(FuseSyncfsIn), 0, ReplyKind.Status, 0, 0, &Syncfs);
-        // IOCTL, SETUPMAPPING, REMOVEMAPPING, TMPFILE, STATX, COPY_FILE_RANGE_64: rows without a handler, answered
-        // ENOSYS (the kernel falls back: STATX to GETATTR, COPY_FILE_RANGE_64 to COPY_FILE_RANGE).
+        // SETUPMAPPING, REMOVEMAPPING (DAX, virtiofs only): rows without a handler, answered ENOSYS.
     }
 
     private static int Open(RequestSlot s, in RequestContext ctx) =>
@@ -95,6 +95,17 @@ internal static unsafe partial class Ops
         if (a.OffIn > long.MaxValue || a.OffOut > long.MaxValue) return Errno.EINVAL;
         int r = Fs(s).CopyFileRange(in ctx, ctx.NodeId, a.FhIn, (long)a.OffIn, a.NodeidOut, a.FhOut, (long)a.OffOut, a.Len, a.Flags, out ulong copied);
         if (r == 0) s.Reply<FuseWriteOut>().Size = (uint)Math.Min(copied, uint.MaxValue);
+        return r;
+    }
+
+    /// <summary>COPY_FILE_RANGE_64 (7.45): the same request, a 64-bit count in the answer. A filesystem answering
+    /// ENOSYS makes the kernel fall back to COPY_FILE_RANGE for the rest of the session.</summary>
+    private static int CopyFileRange64(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseCopyFileRangeIn>();
+        if (a.OffIn > long.MaxValue || a.OffOut > long.MaxValue) return Errno.EINVAL;
+        int r = Fs(s).CopyFileRange(in ctx, ctx.NodeId, a.FhIn, (long)a.OffIn, a.NodeidOut, a.FhOut, (long)a.OffOut, a.Len, a.Flags, out ulong copied);
+        if (r == 0) s.Reply<FuseCopyFileRangeOut>().BytesCopied = Math.Min(copied, a.Len);
         return r;
     }
 
