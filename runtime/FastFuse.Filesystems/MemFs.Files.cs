@@ -12,7 +12,8 @@ public sealed partial class MemFs
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is DirNode) return Errno.EISDIR;
-        if (Permitted(in ctx, n, OpenWants(flags)) != 0) return Errno.EACCES;
+        if (Permitted(in ctx, n, OpenWants(flags)) is int pe1 && pe1 != 0) return pe1;
+        if (AppendOpenDenied(n, flags) is int ae && ae != 0) return ae;
         lock (n)
         {
             if (n.Nlink == 0 && n.OpenCount == 0) return Errno.ENOENT;
@@ -60,7 +61,7 @@ public sealed partial class MemFs
     {
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is not DirNode) return Errno.ENOTDIR;
-        if (Permitted(in ctx, n, MayRead) != 0) return Errno.EACCES;
+        if (Permitted(in ctx, n, MayRead) is int pe2 && pe2 != 0) return pe2;
         lock (n)
         {
             if (n.Nlink == 0 && n.OpenCount == 0) return Errno.ENOENT;
@@ -110,8 +111,10 @@ public sealed partial class MemFs
         long max = _options.MaxFileSize;
         if (offset >= max) return Errno.EFBIG;
         if (data.Length > max - offset) data = data[..(int)(max - offset)]; // short write up to the limit, as ext4
+        HashSet<ulong>? waiters = null;
         lock (f)
         {
+            if ((f.Flags & FsImmutable) != 0) return Errno.EPERM;   // made immutable after this file was opened
             int w = f.Write(offset, data, _store);
             if (w == 0) return Errno.ENOSPC;
             if ((writeFlags & (uint)WriteFlags.KillSuidgid) != 0) KillSuidgid(f);
@@ -119,7 +122,9 @@ public sealed partial class MemFs
             f.Mtime = now;
             f.Ctime = now;
             written = (uint)w;
+            if (f.PollWaiters is not null) waiters = TakePollWaiters(f);
         }
+        if (waiters is not null) WakePollers(waiters);
         return Status.Ok;
     }
 
@@ -128,6 +133,8 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is not FileNode f) return n is DirNode ? Errno.EISDIR : Errno.ENODEV;
         uint m = (uint)mode;
+        // vfs_fallocate: nothing on an immutable file; on an append-only one, only allocation that keeps the size.
+        if ((f.Flags & FsImmutable) != 0 || ((f.Flags & FsAppend) != 0 && (m & ~Linux.FALLOC_FL_KEEP_SIZE) != 0)) return Errno.EPERM;
         const uint supported = Linux.FALLOC_FL_KEEP_SIZE | Linux.FALLOC_FL_PUNCH_HOLE | Linux.FALLOC_FL_ZERO_RANGE;
         if ((m & ~supported) != 0) return Errno.EOPNOTSUPP;
         bool keep = (m & Linux.FALLOC_FL_KEEP_SIZE) != 0;
@@ -201,6 +208,7 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeIn, out var a) || !_table.TryGet(nodeOut, out var b)) return Errno.ENOENT;
         if (a is DirNode || b is DirNode) return Errno.EISDIR;
         if (a is not FileNode src || b is not FileNode dst) return Errno.EINVAL;
+        if ((dst.Flags & FsImmutable) != 0) return Errno.EPERM;
         if (offsetIn < 0 || offsetOut < 0) return Errno.EINVAL;
         long len = (long)Math.Min(length, (ulong)long.MaxValue);
         if (len == 0) return Status.Ok;
@@ -240,7 +248,7 @@ public sealed partial class MemFs
     private void Accessed(MemNode n, bool directory)
     {
         var rules = _session?.Atime ?? AtimePolicy.Default;
-        if (!rules.MayUpdate(directory)) return;
+        if (!rules.MayUpdate(directory) || (n.Flags & FsNoatime) != 0) return;
         var now = Timespec.Now();
         if (rules.Wants(directory, n.Atime.Sec, n.Atime.Nsec, n.Mtime.Sec, n.Mtime.Nsec, n.Ctime.Sec, n.Ctime.Nsec, now.Sec))
             n.Atime = now;
@@ -307,7 +315,8 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         int rc = CheckXattrName(n, name, write: true);
         if (rc != 0) return rc;
-        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
+        if (Pinned(n)) return Errno.EPERM;   // xattr_permission: no xattr changes on immutable or append-only nodes
+        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) is int pe3 && pe3 != 0) return pe3;
         if (value.Length > XattrSizeMax) return Errno.E2BIG;
         if (name.StartsWith("trusted."u8) && ctx.Uid != 0) return Errno.EPERM;
         uint f = (uint)flags;
@@ -333,7 +342,7 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         int rc = CheckXattrName(n, name, write: false);
         if (rc != 0) return rc;
-        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayRead) != 0) return Errno.EACCES;
+        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayRead) is int pe4 && pe4 != 0) return pe4;
         lock (n)
         {
             var v = n.Xattrs?.Get(name);
@@ -361,8 +370,9 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         int rc = CheckXattrName(n, name, write: true);
         if (rc != 0) return rc;
+        if (Pinned(n)) return Errno.EPERM;
         if (name.StartsWith("trusted."u8) && ctx.Uid != 0) return Errno.EPERM;
-        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
+        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) is int pe5 && pe5 != 0) return pe5;
         lock (n)
         {
             if (n.Xattrs is null || !n.Xattrs.Remove(name)) return Errno.ENODATA;

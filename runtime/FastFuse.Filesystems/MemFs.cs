@@ -23,6 +23,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
     private const uint PermMask = 0xFFF;   // 07777
     private const int O_EXCL = 0x80;
     private const int O_TRUNC = 0x200;
+    private const int O_APPEND = 0x400;
 
     private readonly MemFsOptions _options;
     private readonly InodeTable<MemNode> _table;
@@ -155,7 +156,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         {
             if (!_table.TryGet(parent, out var p)) return Errno.ENOENT;
             if (p is not DirNode d) return Errno.ENOTDIR;
-            if (ctx.Uid != 0 && Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
+            if (ctx.Uid != 0 && Permitted(in ctx, d, MayExec) is int pe1 && pe1 != 0) return pe1;
             MemNode? n;
             if (name.Length == 1 && name[0] == (byte)'.') n = d;
             else if (name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') n = d.Parent ?? d;
@@ -210,17 +211,21 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         var valid = (SetattrValid)changes.Valid;
         bool root = ctx.Uid == 0;
+        HashSet<ulong>? waiters = null;
         lock (n)
         {
             bool owner = root || ctx.Uid == n.Uid;
-            // Every check first: a failed SETATTR changes nothing.
+            // Every check first: a failed SETATTR changes nothing. An immutable node refuses every change (as
+            // ext4_setattr); an append-only one its mode, owner, size and explicit times.
+            if ((n.Flags & FsImmutable) != 0) return Errno.EPERM;
+            if ((n.Flags & FsAppend) != 0 && (valid & (SetattrValid.Mode | SetattrValid.Uid | SetattrValid.Gid | SetattrValid.Size)) != 0) return Errno.EPERM;
             if ((valid & SetattrValid.Size) != 0)
             {
                 if (n is DirNode) return Errno.EISDIR;
                 if (n is not FileNode) return Errno.EINVAL;
                 if ((long)changes.Size < 0 || (long)changes.Size > _options.MaxFileSize) return Errno.EFBIG;
                 // truncate(2) by path needs write permission; ftruncate (a handle is given) was checked at open.
-                if ((valid & SetattrValid.Fh) == 0 && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
+                if ((valid & SetattrValid.Fh) == 0 && Permitted(in ctx, n, MayWrite) is int pe2 && pe2 != 0) return pe2;
             }
             if ((valid & SetattrValid.Mode) != 0 && !owner)
             {
@@ -235,18 +240,20 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if ((valid & SetattrValid.Gid) != 0 && !root && changes.Gid != n.Gid && !_callerGroups.IsMember(in ctx, changes.Gid)) return Errno.EPERM;
             // Setting both times to "now" is allowed to anyone who may write the file.
             bool nowTimes = (valid & (SetattrValid.AtimeNow | SetattrValid.MtimeNow)) != 0;
-            if (nowTimes && !owner && Permitted(in ctx, n, MayWrite) != 0) return Errno.EACCES;
+            if (nowTimes && !owner && Permitted(in ctx, n, MayWrite) is int pe3 && pe3 != 0) return pe3;
             bool explicitTimes = ((valid & SetattrValid.Atime) != 0 && (valid & SetattrValid.AtimeNow) == 0) ||
                                  ((valid & SetattrValid.Mtime) != 0 && (valid & SetattrValid.MtimeNow) == 0);
-            if (explicitTimes && !owner) return Errno.EPERM;
+            if (explicitTimes && (!owner || (n.Flags & FsAppend) != 0)) return Errno.EPERM;
 
             var now = Timespec.Now();
             bool changed = false;
             if ((valid & SetattrValid.Size) != 0)
             {
-                ((FileNode)n).Truncate((long)changes.Size, _store);
+                var file = (FileNode)n;
+                file.Truncate((long)changes.Size, _store);
                 n.Mtime = now;
                 changed = true;
+                if (file.PollWaiters is not null) waiters = TakePollWaiters(file);
             }
             if ((valid & SetattrValid.Mode) != 0)
             {
@@ -280,6 +287,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             else if (changed) n.Ctime = now;
             FillAttrOut(n, ref attr);
         }
+        if (waiters is not null) WakePollers(waiters);
         return Status.Ok;
     }
 
@@ -331,9 +339,9 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             int rc = GetDir(parent, out var d);
             if (rc != 0) return rc;
             // As the VFS orders it: search permission, then an existing name, then write permission.
-            if (Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
+            if (Permitted(in ctx, d, MayExec) is int pe4 && pe4 != 0) return pe4;
             if (d.Find(name) is not null) return Errno.EEXIST;
-            if (Permitted(in ctx, d, MayWrite) != 0) return Errno.EACCES;
+            if (Permitted(in ctx, d, MayWrite) is int pe5 && pe5 != 0) return pe5;
             if (Interlocked.Increment(ref _inodes) > _maxInodes)
             {
                 Interlocked.Decrement(ref _inodes);
@@ -455,7 +463,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         {
             int rc = GetDir(parent, out var d);
             if (rc != 0) return rc;
-            if (Permitted(in ctx, d, MayWrite | MayExec) != 0) return Errno.EACCES;
+            if (Permitted(in ctx, d, MayWrite | MayExec) is int pe6 && pe6 != 0) return pe6;
             if (Interlocked.Increment(ref _inodes) > _maxInodes)
             {
                 Interlocked.Decrement(ref _inodes);
@@ -488,6 +496,8 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             int rc = GetDir(newParent, out var d);
             if (rc != 0) return rc;
             if (d.Find(newName) is not null) return Errno.EEXIST;
+            if (Permitted(in ctx, d, MayWrite | MayExec) is int lp && lp != 0) return lp;
+            if (Pinned(n)) return Errno.EPERM;     // vfs_link: an immutable or append-only inode gets no new name
             var now = Timespec.Now();
             lock (n)
             {
@@ -526,10 +536,11 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if (p is not DirNode d) return Errno.ENOTDIR;
             if (dir && name.Length == 1 && name[0] == (byte)'.') return Errno.EINVAL;
             if (dir && name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') return Errno.ENOTEMPTY;
-            if (Permitted(in ctx, d, MayExec) != 0) return Errno.EACCES;
+            if (Permitted(in ctx, d, MayExec) is int pe7 && pe7 != 0) return pe7;
             var e = d.Find(name);
             if (e is null) return Errno.ENOENT;
-            if (Permitted(in ctx, d, MayWrite) != 0) return Errno.EACCES;
+            if (Permitted(in ctx, d, MayWrite) is int pe8 && pe8 != 0) return pe8;
+            if (DeleteDenied(d, e.Node) is int de && de != 0) return de;
             var n = e.Node;
             if (dir)
             {
@@ -587,16 +598,18 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if (!_table.TryGet(newParent, out var p2)) return Errno.ENOENT;
             if (p2 is not DirNode dst) return Errno.ENOTDIR;
             if (dst.Nlink == 0) return Errno.ENOENT; // target directory was removed
-            if (Permitted(in ctx, src, MayExec) != 0 || Permitted(in ctx, dst, MayExec) != 0) return Errno.EACCES;
+            if (Either(Permitted(in ctx, src, MayExec), Permitted(in ctx, dst, MayExec)) is int pe9 && pe9 != 0) return pe9;
             var se = src.Find(name);
             if (se is null) return Errno.ENOENT;
             var de = dst.Find(newName);
             var sn = se.Node;
             var dn = de?.Node;
-            if (Permitted(in ctx, src, MayWrite | MayExec) != 0 || Permitted(in ctx, dst, MayWrite | MayExec) != 0) return Errno.EACCES;
+            if (Either(Permitted(in ctx, src, MayWrite | MayExec), Permitted(in ctx, dst, MayWrite | MayExec)) is int pe10 && pe10 != 0) return pe10;
+            if (DeleteDenied(src, sn) is int dd1 && dd1 != 0) return dd1;
+            if (dn is not null && DeleteDenied(dst, dn) is int dd2 && dd2 != 0) return dd2;
             // A directory that changes parent rewrites its "..": that needs write permission on it.
-            if (src != dst && sn is DirNode && Permitted(in ctx, sn, MayWrite) != 0) return Errno.EACCES;
-            if (src != dst && dn is DirNode && (flags & Linux.RENAME_EXCHANGE) != 0 && Permitted(in ctx, dn, MayWrite) != 0) return Errno.EACCES;
+            if (src != dst && sn is DirNode && Permitted(in ctx, sn, MayWrite) is int pe11 && pe11 != 0) return pe11;
+            if (src != dst && dn is DirNode && (flags & Linux.RENAME_EXCHANGE) != 0 && Permitted(in ctx, dn, MayWrite) is int pe12 && pe12 != 0) return pe12;
             if (StickyDenies(in ctx, src, sn)) return Errno.EPERM;
             if (dn is not null && StickyDenies(in ctx, dst, dn)) return Errno.EPERM;
             var now = Timespec.Now();

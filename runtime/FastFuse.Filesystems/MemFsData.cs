@@ -19,6 +19,10 @@ internal sealed class FileNode : MemNode
     private const int PageMask = PageSlots - 1;
     private const int CS = ChunkStore.ChunkSize;
 
+    /// <summary>Poll handles (kh) waiting for this empty file to get data (<see cref="MemFsOptions.PollWaitsForData"/>);
+    /// null while nobody waits, so a write pays one field read.</summary>
+    public HashSet<ulong>? PollWaiters;
+
     /// <summary>Up to 256 chunks. The array grows (doubling) to the highest slot used, so a small file's page holds
     /// one chunk (16 bytes) and not 256 (4 KiB): that halved the cost of 1,000 small files in ChunkStoreBench.</summary>
     private sealed class Page

@@ -49,6 +49,8 @@ internal class MemNode
     public bool HasSelfRef;
     /// <summary>Created by O_TMPFILE without O_EXCL: linkat may give it a name while its nlink is 0.</summary>
     public bool Linkable;
+    /// <summary>FS_*_FL inode flags (chattr): see MemFs.Flags.cs.</summary>
+    public uint Flags;
     public XattrSet? Xattrs;
 
     public MemNode(uint mode) => Mode = mode;

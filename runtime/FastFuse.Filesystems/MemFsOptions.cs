@@ -24,6 +24,11 @@ public sealed class MemFsOptions
     public uint RootUid { get; set; }
     /// <summary>Group of the root directory.</summary>
     public uint RootGid { get; set; }
+    /// <summary>poll(2) on a file reports it readable only while it holds data, and a write that gives an empty file
+    /// data wakes its pollers (FUSE_POLL with FUSE_NOTIFY_POLL): an empty file becomes something a reader can wait on.
+    /// Off (the default): the kernel answers poll itself, every file always readable and writable, as POSIX wants
+    /// for regular files.</summary>
+    public bool PollWaitsForData { get; set; }
     /// <summary>Permission bits of the root directory (the type bits are added).</summary>
     public uint RootMode { get; set; } = 0x1ED; // 0755
 

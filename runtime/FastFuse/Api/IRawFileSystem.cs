@@ -74,7 +74,28 @@ public interface IRawFileSystem
     int Access(in RequestContext ctx, ulong nodeId, int mask) => Errno.ENOSYS;
     int Create(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open) => Errno.ENOSYS;
     int Bmap(in RequestContext ctx, ulong nodeId, uint blockSize, ref ulong block) => Errno.ENOSYS;
+    /// <summary>poll(2), select, epoll on an open file: answer the ready events (POLLIN…) of <paramref name="events"/>
+    /// in <c>result.Revents</c>. When <paramref name="flags"/> holds FUSE_POLL_SCHEDULE_NOTIFY (<see cref="PollFlags"/>)
+    /// and the file is not ready, remember <paramref name="kh"/> and call <see cref="Notify.Notifier.PollWakeup"/>
+    /// with it once it is: the kernel then polls again. ENOSYS (the default) makes the kernel answer every later
+    /// poll itself (readable and writable), as regular files on a local filesystem are.</summary>
     int Poll(in RequestContext ctx, ulong nodeId, ulong fh, ulong kh, uint flags, uint events, ref FusePollOut result) => Errno.ENOSYS;
+    /// <summary>
+    /// ioctl(2) on an open file or directory (<paramref name="flags"/>: <see cref="IoctlFlags"/>, Dir for a directory,
+    /// Compat/Bit32 for a 32-bit caller). The kernel sends a FUSE mount restricted ioctls only: it sized the data
+    /// from <paramref name="cmd"/>'s encoding (_IOC_SIZE), so <paramref name="input"/> holds what an _IOW command
+    /// passes and <paramref name="output"/> has room for what an _IOR command returns (zeroed; the kernel's own
+    /// FS_IOC_GETFLAGS/SETFLAGS pass a 4-byte int). <paramref name="arg"/> is the caller's argument as a number (an
+    /// address in the caller, never yours to follow). Set <paramref name="result"/> (the ioctl's return value, ≥ 0)
+    /// and <paramref name="written"/> (bytes of output), or return an errno: ENOTTY for a command you do not know.
+    /// ENOSYS (the default) makes every ioctl on the mount fail with ENOTTY.
+    /// </summary>
+    int Ioctl(in RequestContext ctx, ulong nodeId, ulong fh, uint flags, uint cmd, ulong arg, ReadOnlySpan<byte> input, Span<byte> output, out int result, out int written)
+    {
+        result = 0;
+        written = 0;
+        return Errno.ENOSYS;
+    }
     int Fallocate(in RequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode) => Errno.ENOSYS;
     int Lseek(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int whence, out long result)
     {

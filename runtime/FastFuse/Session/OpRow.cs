@@ -16,6 +16,9 @@ internal enum ReplyKind : byte
     Fixed,
     /// <summary>Variable data built in the slot's data area (read data, directory entries, xattr values).</summary>
     Data,
+    /// <summary>As <see cref="Data"/>, but the payload stays where the transport put it (on fuse-uring, the data area
+    /// itself) and the handler builds its answer past it (IOCTL: an input as long as the output it answers).</summary>
+    DataAfterPayload,
 }
 
 /// <summary>

@@ -338,7 +338,7 @@ public sealed class DispatcherTests
 
     [Theory]
     [InlineData(99u)]
-    [InlineData(39u)]     // IOCTL: no row
+    [InlineData(49u)]     // REMOVEMAPPING: DAX only, no row
     [InlineData(48u)]     // SETUPMAPPING: DAX only, no row
     [InlineData(4096u)]   // CUSE_INIT
     [InlineData(uint.MaxValue)]
@@ -390,6 +390,29 @@ public sealed class DispatcherTests
         Assert.Equal(0xfffu, x.U32(32));              // stat.mask
         Assert.Equal(1234UL, x.U64(32 + 80));         // stat.btime.tv_sec
         Assert.Equal((2UL, (ulong?)42, 0x2000u, 0xfffu), fs.StatxCall);
+    }
+
+    [Fact]
+    public void Ioctl_AnswersIoctlOutThenTheOutput_AndRefusesAnOverlongAnswer()
+    {
+        var fs = new MemFs(new MemFsOptions());
+        using var h = new Harness(fs);
+        h.Init();
+        // fuse_ioctl_in: fh, flags, cmd, arg, in_size, out_size. FS_IOC_SETFLAGS (immutable: root only) on the root, then GETFLAGS.
+        var set = h.Call(new Req(Opcode.Ioctl, 5, 1) { Uid = 0 }.U64(0).U32(0x10).U32(0x40086602).U64(0).U32(4).U32(0).U32(0x10));
+        Assert.Equal(0, set.Error);
+        Assert.Equal(16u + 16, set.Len);             // fuse_ioctl_out only: result 0, no output
+        var get = h.Call(new Req(Opcode.Ioctl, 6, 1).U64(0).U32(0x10).U32(0x80086601).U64(0).U32(0).U32(4));
+        Assert.Equal(0, get.Error);
+        Assert.Equal(16u + 16 + 4, get.Len);
+        Assert.Equal(0u, get.U32(0));                // result
+        Assert.Equal(0x10u, get.U32(16));            // the flags
+        // in_size larger than the payload: a broken request.
+        var bad = h.Call(new Req(Opcode.Ioctl, 7, 1).U64(0).U32(0).U32(0x40086602).U64(0).U32(64).U32(0).U32(1));
+        Assert.Equal(-Errno.EINVAL, bad.Error);
+        Assert.Equal(1, h.Stats.ProtocolErrors);
+        // A command MemFs does not know.
+        Assert.Equal(-Errno.ENOTTY, h.Call(new Req(Opcode.Ioctl, 8, 1).U64(0).U32(0).U32(0x5401).U64(0).U32(0).U32(0)).Error);
     }
 
     [Fact]

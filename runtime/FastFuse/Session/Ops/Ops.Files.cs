@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using FastFuse.Api;
 using FastFuse.Kernel;
@@ -5,7 +6,8 @@ using FastFuse.Transport;
 
 namespace FastFuse.Session;
 
-// Open files: OPEN, READ, WRITE, RELEASE, FLUSH, FSYNC, FALLOCATE, LSEEK, COPY_FILE_RANGE, BMAP, POLL, locks, SYNCFS.
+// Open files: OPEN, READ, WRITE, RELEASE, FLUSH, FSYNC, FALLOCATE, LSEEK, COPY_FILE_RANGE(_64), BMAP, POLL, IOCTL,
+// locks, SYNCFS.
 internal static unsafe partial class Ops
 {
     internal static void AddFiles(OpRow[] t)
@@ -21,6 +23,7 @@ internal static unsafe partial class Ops
         Set(t, Opcode.CopyFileRange, sizeof(FuseCopyFileRangeIn), 0, ReplyKind.Fixed, sizeof(FuseWriteOut), 0, &CopyFileRange);
         Set(t, Opcode.Bmap, sizeof(FuseBmapIn), 0, ReplyKind.Fixed, sizeof(FuseBmapOut), 0, &Bmap);
         Set(t, Opcode.Poll, sizeof(FusePollIn), 0, ReplyKind.Fixed, sizeof(FusePollOut), 0, &Poll);
+        Set(t, Opcode.Ioctl, sizeof(FuseIoctlIn), 0, ReplyKind.DataAfterPayload, 0, 0, &Ioctl, &FormatIoctl);
         Set(t, Opcode.Getlk, sizeof(FuseLkIn), 0, ReplyKind.Fixed, sizeof(FuseLkOut), 0, &Getlk);
         Set(t, Opcode.Setlk, sizeof(FuseLkIn), 0, ReplyKind.Status, 0, 0, &Setlk);
         Set(t, Opcode.Setlkw, sizeof(FuseLkIn), 0, ReplyKind.Status, 0, 0, &Setlkw);
@@ -124,6 +127,38 @@ internal static unsafe partial class Ops
         return Fs(s).Poll(in ctx, ctx.NodeId, a.Fh, a.Kh, a.Flags, a.Events, ref s.Reply<FusePollOut>());
     }
 
+    /// <summary>
+    /// IOCTL, restricted (the only kind the kernel sends a FUSE mount; unrestricted ones come from CUSE): the kernel
+    /// sized the input and output from the command's encoding. The answer is fuse_ioctl_out then the output bytes,
+    /// built in the data area; on fuse-uring the input sits at the start of that area, so the output is built
+    /// past it and moved down once the handler is done with the input.
+    /// </summary>
+    private static int Ioctl(RequestSlot s, in RequestContext ctx)
+    {
+        ref readonly var a = ref s.In<FuseIoctlIn>();
+        if (a.InSize > (uint)s.PayloadLength) return ProtocolError(s);
+        byte* answer = s.Data + sizeof(FuseIoctlOut), end = s.Data + s.DataCapacity, output = answer;
+        if (s.Payload >= s.Data && s.Payload < end && s.Payload + a.InSize > answer) output = s.Payload + ((a.InSize + 7) & ~7u);
+        if (a.OutSize > end - output) return Errno.EINVAL;     // larger than any reply this session sends
+        var outSpan = new Span<byte>(output, (int)a.OutSize);
+        outSpan.Clear();
+        int r = Fs(s).Ioctl(in ctx, ctx.NodeId, a.Fh, a.Flags, a.Cmd, a.Arg, new ReadOnlySpan<byte>(s.Payload, (int)a.InSize),
+            outSpan, out int result, out int written);
+        if (r != 0) return r;
+        if ((uint)written > a.OutSize || result < 0) return IoctlAnswerInvalid(s, result, written);
+        if (output != answer) Buffer.MemoryCopy(output, answer, end - answer, written);
+        *(FuseIoctlOut*)s.Data = new FuseIoctlOut { Result = result };
+        s.UseData(sizeof(FuseIoctlOut) + written);
+        return 0;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int IoctlAnswerInvalid(RequestSlot s, int result, int written)
+    {
+        Log.Error($"IOCTL handler answered result {result} with {written} bytes of output (room: {s.In<FuseIoctlIn>().OutSize}); answered EIO");
+        return Errno.EIO;
+    }
+
     private static int Getlk(RequestSlot s, in RequestContext ctx) =>
         Fs(s).Getlk(in ctx, ctx.NodeId, in s.In<FuseLkIn>(), ref s.Reply<FuseLkOut>());
 
@@ -134,6 +169,14 @@ internal static unsafe partial class Ops
         Fs(s).Setlk(in ctx, ctx.NodeId, in s.In<FuseLkIn>(), wait: true);
 
     private static int Syncfs(RequestSlot s, in RequestContext ctx) => Fs(s).Syncfs(in ctx, ctx.NodeId);
+
+    /// <summary>Debug log of IOCTL: command, flags, input and output sizes.</summary>
+    private static void FormatIoctl(RequestSlot s, StringBuilder sb)
+    {
+        ref readonly var a = ref s.In<FuseIoctlIn>();
+        sb.Append(" fh=").Append(a.Fh).Append(" cmd=0x").Append(a.Cmd.ToString("x8")).Append(" flags=0x").Append(a.Flags.ToString("x"))
+          .Append(" in=").Append(a.InSize).Append(" out=").Append(a.OutSize);
+    }
 
     /// <summary>Debug log of READ and WRITE: handle, offset, size (the first 24 bytes of both structs).</summary>
     private static void FormatIo(RequestSlot s, StringBuilder sb)
