@@ -140,14 +140,16 @@ public sealed class CliOptions
     /// </summary>
     private static void RefuseWhatTheFileSystemIgnores(string fs, MountOptions m)
     {
-        string[] loopbackOnly = { "passthrough", "no_splice_read" };
-        string[] notHello = { "direct_io", "entry_timeout", "attr_timeout", "negative_timeout" };
+        string[] loopbackOnly = { "passthrough", "no_splice_read", "auto_cache" };
+        string[] notHello = { "direct_io", "entry_timeout", "attr_timeout", "negative_timeout", "writeback_cache", "kernel_cache" };
         foreach (var key in m.Given)
         {
             if (fs != "loopback" && Array.IndexOf(loopbackOnly, key) >= 0)
-                throw new MountException($"mount option '{key}' is for loopback only: {fs} has no files of its own to read");
+                throw new MountException(key == "auto_cache"
+                    ? $"mount option 'auto_cache' is for loopback only: {fs}'s files change only through the mount, so its page cache is already kept while it stays right"
+                    : $"mount option '{key}' is for loopback only: {fs} has no files of its own to read");
             if (fs == "hello" && Array.IndexOf(notHello, key) >= 0)
-                throw new MountException($"mount option '{key}' does not apply to hello (fixed cache times, page cache always)");
+                throw new MountException($"mount option '{key}' does not apply to hello (read-only, fixed cache times, page cache always)");
         }
     }
 

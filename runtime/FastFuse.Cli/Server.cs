@@ -22,6 +22,8 @@ internal static class Server
                     AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
                     NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
                     DirectIo = m.DirectIo,
+                    WritebackCache = m.WritebackCache,
+                    KernelCache = m.KernelCache,
                     CapacityBytes = m.Size is 0 ? long.MaxValue : m.Size ?? 0,          // size=0: no limit, as tmpfs
                     MaxInodes = m.NrInodes is 0 ? long.MaxValue : m.NrInodes ?? 0,
                     RootUid = Interop.ProcessIdentity.Uid,
@@ -43,6 +45,9 @@ internal static class Server
                     NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
                     DirectIo = m.DirectIo,
                     Passthrough = m.Passthrough,
+                    WritebackCache = m.WritebackCache,
+                    KernelCache = m.KernelCache,
+                    AutoCache = m.AutoCache,
                 });
             default:
                 throw new MountException($"unknown filesystem '{cli.FileSystem}'");

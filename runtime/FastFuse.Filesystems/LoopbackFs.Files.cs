@@ -32,7 +32,7 @@ public sealed partial class LoopbackFs
         using var _pin = n;
         // The kernel already resolved the name; /proc/self/fd/N reopens exactly this inode. O_NOFOLLOW would
         // refuse the magic link itself, and creation flags do not belong here.
-        int f = (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | FuseConstants.OpenFlagExec)) | O_CLOEXEC;
+        int f = SourceOpenFlags((flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY | FuseConstants.OpenFlagExec)) | O_CLOEXEC);
         Span<byte> proc = stackalloc byte[32];
         int fd;
         // Safe: the path lives on this frame.
@@ -46,6 +46,8 @@ public sealed partial class LoopbackFs
             {
                 if (exec && !CallerMayExecute(n.Fd)) return Errno.EACCES;
                 fd = OpenAt(AT_FDCWD, path, f, 0);
+                if (fd < 0 && LoopSys.LastErrno() == Errno.EACCES && WriteOnlyFallback(f, flags) is int wo && wo >= 0)
+                    fd = OpenAt(AT_FDCWD, path, wo, 0);
                 asDaemon = fd < 0 && exec && LoopSys.LastErrno() == Errno.EACCES;
             }
             // Execute-only (mode 0111, 0001): the caller may run it but not read it, and the kernel must read it to
@@ -78,7 +80,7 @@ public sealed partial class LoopbackFs
         {
             // Safe: the NUL-terminated name lives on this frame. O_NOFOLLOW: never create through a symlink.
             fixed (byte* cname = CString(name, buf))
-                fd = OpenAt(p.Fd, cname, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode & PermMask & ~umask);
+                fd = OpenAt(p.Fd, cname, SourceOpenFlags(flags) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode & PermMask & ~umask);
             if (fd < 0) return LoopSys.LastErrno();
             // The node comes from the descriptor we just created, not from the name again: no race with a
             // rename in between.
@@ -113,7 +115,7 @@ public sealed partial class LoopbackFs
         using (Become(in ctx))
         {
             // The kernel's flags carry O_TMPFILE (with O_DIRECTORY) already; O_CREAT never belongs with it.
-            int f = (flags & ~(O_CREAT | O_NOCTTY | O_NOFOLLOW | FuseConstants.OpenFlagExec)) | O_TMPFILE | O_CLOEXEC;
+            int f = SourceOpenFlags(flags & ~(O_CREAT | O_NOCTTY | O_NOFOLLOW | FuseConstants.OpenFlagExec)) | O_TMPFILE | O_CLOEXEC;
             // Safe: the literal is pinned for the call.
             fixed (byte* dot = "."u8)
                 fd = OpenAt(p.Fd, dot, f, mode & PermMask & ~umask);
@@ -152,6 +154,7 @@ public sealed partial class LoopbackFs
             }
         }
         if (_options.DirectIo && mode != IoMode.Passthrough) open.OpenFlags |= (uint)FopenFlags.DirectIo;
+        else if (mode != IoMode.Passthrough) open.OpenFlags |= KeepCacheFlag(node, fd);
         _files[fd] = new OpenFile(node, mode);
     }
 

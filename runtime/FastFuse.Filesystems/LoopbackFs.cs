@@ -67,6 +67,10 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         public int PassthroughOpens;
         /// <summary>Open handles served through the daemon while passthrough is on.</summary>
         public int CachedOpens;
+        // auto_cache (LoopbackFs.Cache.cs), under lock(this): mtime and size at the last open.
+        public long CachedMtimeNs;
+        public ulong CachedSize;
+        public bool CacheSeen;
     }
 
     /// <summary>A node's O_PATH descriptor for the length of one request: the node's own, or one opened from its
@@ -88,6 +92,10 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     {
         ArgumentNullException.ThrowIfNull(sourceDir);
         _options = options ?? new LoopbackOptions();
+        if (_options.WritebackCache && _options.Passthrough)
+            throw new ArgumentException("WritebackCache and Passthrough cannot be used together: the kernel refuses passthrough with writeback caching", nameof(options));
+        if (_options.KernelCache && _options.AutoCache)
+            throw new ArgumentException("KernelCache and AutoCache contradict each other", nameof(options));
         CacheTimeout.Split(_options.EntryTimeout, out _entrySec, out _entryNsec);
         CacheTimeout.Split(_options.AttrTimeout, out _attrSec, out _attrNsec);
         CacheTimeout.Split(_options.NegativeTimeout, out _negSec, out _negNsec);
@@ -125,6 +133,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         connection.Want |= InitFlags.DontMask | InitFlags.AtomicOTrunc | InitFlags.DoReaddirplus |
                            InitFlags.ReaddirplusAuto | InitFlags.ParallelDirops | InitFlags.BigWrites |
                            InitFlags.AsyncRead;
+        if (_options.WritebackCache) connection.Want |= InitFlags.WritebackCache;
         if (_options.Passthrough)
         {
             connection.Want |= InitFlags.Passthrough;
@@ -430,6 +439,8 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         var valid = (SetattrValid)changes.Valid;
         Span<byte> proc = stackalloc byte[32];
         ProcPath(n.Fd, proc);
+        TimeSpec64* ts = stackalloc TimeSpec64[2];
+        bool timesAsDaemon = false;
         // Safe: proc and the empty literal are pinned on this frame for every call below.
         fixed (byte* path = proc)
         fixed (byte* empty = "\0"u8)
@@ -475,13 +486,22 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
                 }
                 if ((valid & (SetattrValid.Atime | SetattrValid.Mtime | SetattrValid.AtimeNow | SetattrValid.MtimeNow)) != 0)
                 {
-                    TimeSpec64* ts = stackalloc TimeSpec64[2];
                     ts[0] = TimeArg(valid, SetattrValid.Atime, SetattrValid.AtimeNow, changes.Atime, changes.Atimensec);
                     ts[1] = TimeArg(valid, SetattrValid.Mtime, SetattrValid.MtimeNow, changes.Mtime, changes.Mtimensec);
                     // AT_EMPTY_PATH on the O_PATH descriptor: the inode itself, a symlink included (lutimes).
-                    if (UtimensAt(n.Fd, empty, ts, AT_EMPTY_PATH) < 0) return LoopSys.LastErrno();
+                    if (UtimensAt(n.Fd, empty, ts, AT_EMPTY_PATH) < 0)
+                    {
+                        err = LoopSys.LastErrno();
+                        // With writeback caching the kernel sends a writer's mtime (with ctime) as explicit times,
+                        // which only the owner may set: for a caller who may write the file, the daemon sets them.
+                        timesAsDaemon = err == Errno.EPERM && Writeback && (valid & SetattrValid.Ctime) != 0 &&
+                                        (valid & (SetattrValid.Atime | SetattrValid.AtimeNow)) == 0 &&
+                                        Syscall4(SysFaccessat2, n.Fd, (long)empty, Linux.W_OK, AT_EMPTY_PATH | AT_EACCESS) == 0;
+                        if (!timesAsDaemon) return err;
+                    }
                 }
             }
+            if (timesAsDaemon && UtimensAt(n.Fd, empty, ts, AT_EMPTY_PATH) < 0) return LoopSys.LastErrno();
         }
         if ((err = StatFd(n.Fd, out var st)) != 0) return err;
         attr.AttrValid = _attrSec;

@@ -28,7 +28,7 @@ public sealed partial class MemFs
             n.OpenCount++;
         }
         open.Fh = NewHandle();
-        open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
+        open.OpenFlags = OpenFlagsFor(n);
         return Status.Ok;
     }
 

@@ -87,7 +87,13 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         connection.Want |= InitFlags.DontMask | InitFlags.AtomicOTrunc | InitFlags.DoReaddirplus |
                            InitFlags.ReaddirplusAuto | InitFlags.ParallelDirops | InitFlags.BigWrites |
                            InitFlags.AsyncRead | InitFlags.PosixLocks | InitFlags.FlockLocks;
+        if (_options.WritebackCache) connection.Want |= InitFlags.WritebackCache;
+        _connection = connection;
     }
+
+    private FuseConnection? _connection;
+    /// <summary>FUSE_WRITEBACK_CACHE was agreed (known once INIT is answered).</summary>
+    private bool Writeback => _connection is { } c && c.Has(InitFlags.WritebackCache);
 
     // ---------------------------------------------------------------- helpers
 
@@ -243,7 +249,12 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if (nowTimes && !owner && Permitted(in ctx, n, MayWrite) is int pe3 && pe3 != 0) return pe3;
             bool explicitTimes = ((valid & SetattrValid.Atime) != 0 && (valid & SetattrValid.AtimeNow) == 0) ||
                                  ((valid & SetattrValid.Mtime) != 0 && (valid & SetattrValid.MtimeNow) == 0);
-            if (explicitTimes && (!owner || (n.Flags & FsAppend) != 0)) return Errno.EPERM;
+            // With writeback caching the kernel sends a writer's mtime (with ctime) as explicit times, and a caller's
+            // "now" the same way: a caller who may write the file may set them then (see MemFsOptions.WritebackCache).
+            bool kernelTimes = explicitTimes && Writeback && (valid & SetattrValid.Ctime) != 0 &&
+                               (valid & (SetattrValid.Atime | SetattrValid.AtimeNow)) == 0;
+            if (explicitTimes && (n.Flags & FsAppend) != 0) return Errno.EPERM;
+            if (explicitTimes && !owner && !(kernelTimes && Permitted(in ctx, n, MayWrite) == 0)) return Errno.EPERM;
 
             var now = Timespec.Now();
             bool changed = false;
@@ -449,7 +460,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
         }
         if (rc != 0) return rc;
         open.Fh = NewHandle();
-        open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
+        open.OpenFlags = OpenFlagsFor(node);
         return Status.Ok;
     }
 
@@ -481,7 +492,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             _tree.ExitWriteLock();
         }
         open.Fh = NewHandle();
-        open.OpenFlags = _options.DirectIo ? (uint)FopenFlags.DirectIo : 0;
+        open.OpenFlags = OpenFlagsFor(node);
         return Status.Ok;
     }
 

@@ -24,6 +24,15 @@ public sealed class MemFsOptions
     public uint RootUid { get; set; }
     /// <summary>Group of the root directory.</summary>
     public uint RootGid { get; set; }
+    /// <summary>Negotiate FUSE_WRITEBACK_CACHE: writes collect in the page cache and arrive later, in larger pieces, with
+    /// mtime and ctime sent by the kernel (explicit SETATTR times from a caller who may write the file are then
+    /// accepted as the kernel's own: the two look the same; mount with default_permissions to have the kernel check a
+    /// caller's utimensat first).</summary>
+    public bool WritebackCache { get; set; }
+    /// <summary>Keep the page cache across every open (FOPEN_KEEP_CACHE), even where the mount's atime rules would see a
+    /// read (strictatime, relatime after a change): those reads are then served from the cache and leave atime alone.
+    /// Without it MemFs keeps the cache only when no read could change atime (see <see cref="MemFs"/>'s Open).</summary>
+    public bool KernelCache { get; set; }
     /// <summary>poll(2) on a file reports it readable only while it holds data, and a write that gives an empty file
     /// data wakes its pollers (FUSE_POLL with FUSE_NOTIFY_POLL): an empty file becomes something a reader can wait on.
     /// Off (the default): the kernel answers poll itself, every file always readable and writable, as POSIX wants

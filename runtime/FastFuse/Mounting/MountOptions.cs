@@ -36,6 +36,15 @@ public sealed class MountOptions
     public double NegativeTimeout { get; set; } = 1.0;
     /// <summary>Every read and write reaches the filesystem (no page cache).</summary>
     public bool DirectIo { get; set; }
+    /// <summary>FUSE_WRITEBACK_CACHE: writes land in the page cache and reach the filesystem later, in larger pieces;
+    /// the kernel keeps mtime, ctime and size itself meanwhile (libfuse's writeback_cache).</summary>
+    public bool WritebackCache { get; set; }
+    /// <summary>FOPEN_KEEP_CACHE on every open: the page cache survives across opens (libfuse's kernel_cache). For a
+    /// filesystem whose data never changes except through this mount.</summary>
+    public bool KernelCache { get; set; }
+    /// <summary>Keep the page cache across opens while the file's mtime and size are unchanged since the last open,
+    /// else drop it (libfuse's auto_cache). loopback only.</summary>
+    public bool AutoCache { get; set; }
     /// <summary>Register open files as FUSE passthrough backing files (loopback).</summary>
     public bool Passthrough { get; set; }
     /// <summary>Send READ data from file descriptors by pread + writev instead of splice (for comparison).</summary>
@@ -70,6 +79,7 @@ public sealed class MountOptions
     {
         var o = new MountOptions();
         foreach (var list in lists) o.Apply(list);
+        o.CheckCombination();
         return o;
     }
 
@@ -98,6 +108,15 @@ public sealed class MountOptions
                 case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
                 case "direct_io": Flag(key, value); DirectIo = true; break;
                 case "passthrough": Flag(key, value); Passthrough = true; break;
+                case "writeback_cache": Flag(key, value); WritebackCache = true; break;
+                case "no_writeback_cache": Flag(key, value); WritebackCache = false; break;
+                case "kernel_cache": Flag(key, value); KernelCache = true; break;
+                case "auto_cache": Flag(key, value); AutoCache = true; break;
+                case "noforget" or "remember":
+                    // libfuse's high-level (path) API forgets a node's number once the kernel does, which breaks NFS
+                    // export; these keep it. FastFuse's node numbers live until the last FORGET and LoopbackFs answers
+                    // file handles, so there is nothing they would keep: refused rather than accepted and ignored.
+                    throw new MountException($"mount option '{key}' is libfuse's high-level path API's (it keeps node numbers for NFS export); FastFuse's node numbers already live as long as the kernel holds them, so it has no effect here and is refused");
                 case "no_splice_read": Flag(key, value); NoSpliceRead = true; break;
                 case "transport": Transport = TransportOf(value); break;
                 case "uring_depth": UringDepth = (int)UInt(key, value, 1, 4096); break;
@@ -124,11 +143,18 @@ public sealed class MountOptions
                 case "size": Size = Bytes(key, value, percent: true); break;
                 case "nr_inodes": NrInodes = Bytes(key, value, percent: false); break;
                 default:
-                    // libfuse's kernel_cache, auto_cache, writeback_cache, noforget, remember=… land here too: nothing
-                    // implements them yet, and an option that is accepted but does nothing is worse than an error.
                     throw new MountException($"unknown mount option '{raw}' (see fastfuse --help for the options)");
             }
         }
+    }
+
+    /// <summary>Options that contradict each other, refused once all lists are read.</summary>
+    private void CheckCombination()
+    {
+        if (WritebackCache && Passthrough)
+            throw new MountException("writeback_cache and passthrough cannot be used together: the kernel refuses FUSE passthrough on a connection with writeback caching");
+        if (KernelCache && AutoCache)
+            throw new MountException("kernel_cache and auto_cache contradict each other: kernel_cache always keeps the page cache, auto_cache only while the file is unchanged");
     }
 
     /// <summary>Options are comma-separated; a backslash escapes a comma inside a value (fsname=a\,b).</summary>

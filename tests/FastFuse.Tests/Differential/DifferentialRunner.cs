@@ -28,6 +28,10 @@ public sealed record DiffReport(int Ops, int Snapshots, List<string> Differences
 public sealed class DifferentialRunner(string referenceRoot, string testedRoot, int seed)
 {
     public int SnapshotEvery { get; init; } = 1000;
+    /// <summary>The tested tree caches writes in the kernel (writeback_cache): see <see cref="TreeExecutor.OneOpPerClockTick"/>
+    /// (the tested tree only). Also forgiven then: a truncate to the size the file has leaves mtime and ctime alone
+    /// (the kernel's writeback mode sends no times for it, and it answers stat from its own), where ext4 stamps them.</summary>
+    public bool OneOpPerClockTick { get; init; }
     /// <summary>Collected differences kept in full (the count goes on).</summary>
     public int KeepDifferences { get; init; } = 500;
 
@@ -35,7 +39,7 @@ public sealed class DifferentialRunner(string referenceRoot, string testedRoot, 
     {
         var sw = Stopwatch.StartNew();
         var reference = new TreeExecutor(referenceRoot);
-        var tested = new TreeExecutor(testedRoot);
+        var tested = new TreeExecutor(testedRoot) { OneOpPerClockTick = OneOpPerClockTick };
         var diffs = new List<string>();
         int total = 0, snapshots = 0;
         var counts = new Dictionary<OpKind, int>();
@@ -62,7 +66,7 @@ public sealed class DifferentialRunner(string referenceRoot, string testedRoot, 
             if (!want.Result.Contains('!'))
                 okCounts[op.Kind] = okCounts.GetValueOrDefault(op.Kind) + 1;
             if (want.Result != got.Result) Add(op.Kind + " result", $"{op}: result: reference [{want.Result}] vs tested [{got.Result}]");
-            else if (want.Effects != got.Effects) Add(op.Kind + " effects", $"{op} (both {want.Result}): effects: reference [{want.Effects}] vs tested [{got.Effects}]");
+            else if (want.Effects != got.Effects && !(OneOpPerClockTick && want.Result == "OK same size")) Add(op.Kind + " effects", $"{op} (both {want.Result}): effects: reference [{want.Effects}] vs tested [{got.Effects}]");
             if ((i + 1) % SnapshotEvery == 0 || i == ops - 1)
             {
                 snapshots++;

@@ -20,10 +20,12 @@ public sealed class DifferentialCollection
 /// fallocate modes behave differently and the comparison would not mean "ext4-like". The LoopbackFs source is
 /// another fresh directory on that same filesystem.</para>
 /// </summary>
-public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportKind transport)
+public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportKind transport, bool writeback = false)
 {
     public const int Seed = 20261125;
     public const int OpCount = 10_000;
+    /// <summary>Ops per run: <see cref="OpCount"/>, or 3,000 with writeback caching (one op per 4 ms clock tick).</summary>
+    private int Ops => writeback ? 3_000 : OpCount;
     private const long Ext4Magic = 0xEF53;
 
     private SessionOptions Session() => new() { Threads = 2, Transport = transport };
@@ -50,7 +52,9 @@ public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportK
             uint oldUmask = Posix.umask(0x12);
             try
             {
-                var report = new DifferentialRunner(reference, mounted.Path, Seed).Run(OpCount);
+                // With writeback caching each op waits for a new tick of the kernel's clock (TreeExecutor): fewer ops.
+                var report = new DifferentialRunner(reference, mounted.Path, Seed) { OneOpPerClockTick = writeback, SnapshotEvery = writeback ? 300 : 1000 }
+                    .Run(Ops);
                 // The test output gets every kept difference; the console and the assertion message the first 50.
                 output.WriteLine(report.Summary(name));
                 foreach (var d in report.Differences) output.WriteLine(d);
@@ -68,8 +72,8 @@ public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportK
     [MountFact]
     public void MemFs_MatchesExt4_Over10000RandomOps()
     {
-        var report = RunAgainst("MemFs", _ => MountedFs.MemFs(sessionOptions: Session()));
-        Assert.True(report.Ops >= OpCount);
+        var report = RunAgainst("MemFs", _ => MountedFs.MemFs(writeback ? "writeback_cache" : "", sessionOptions: Session()));
+        Assert.True(report.Ops >= Ops);
         Assert.True(report.TotalDifferences == 0, report.Message("MemFs"));
     }
 
@@ -81,9 +85,9 @@ public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportK
         {
             var report = RunAgainst("LoopbackFs", src => new MountedFs(fs = new LoopbackFs(src, new LoopbackOptions
             {
-                EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero, NegativeTimeout = TimeSpan.Zero,
-            }), sessionOptions: Session()));
-            Assert.True(report.Ops >= OpCount);
+                EntryTimeout = TimeSpan.Zero, AttrTimeout = TimeSpan.Zero, NegativeTimeout = TimeSpan.Zero, WritebackCache = writeback,
+            }), writeback ? "writeback_cache" : "", sessionOptions: Session()));
+            Assert.True(report.Ops >= Ops);
             Assert.True(report.TotalDifferences == 0, report.Message("LoopbackFs"));
         }
         finally { fs?.Dispose(); }
@@ -100,3 +104,7 @@ public sealed class DifferentialTests_FuseUring(ITestOutputHelper output) : Diff
 
 [Collection(DifferentialCollection.Name)]
 public sealed class DifferentialTests_Uring(ITestOutputHelper output) : DifferentialTestsBase(output, TransportKind.Uring);
+
+/// <summary>The differential tests with writeback caching: the kernel holds writes, times and sizes, and sends them later.</summary>
+[Collection(DifferentialCollection.Name)]
+public sealed class DifferentialTests_Writeback(ITestOutputHelper output) : DifferentialTestsBase(output, TransportKind.DevFuse, writeback: true);

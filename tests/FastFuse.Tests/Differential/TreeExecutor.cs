@@ -20,6 +20,25 @@ public sealed record OpOutcome(string Result, string Effects);
 public sealed unsafe class TreeExecutor(string root)
 {
     public string Root { get; } = root;
+    /// <summary>Run every op in a later tick of the kernel's coarse clock than the last one ended in. With writeback
+    /// caching the kernel stamps mtime and ctime itself, from that clock (a jiffy, 4 ms here), where ext4 stamps
+    /// them finer; two changes within one tick would otherwise look like one.</summary>
+    public bool OneOpPerClockTick { get; init; }
+    private long _lastTick;
+
+    [System.Runtime.InteropServices.DllImport("libc")] private static extern int clock_gettime(int clock, Timespec* ts);
+
+    private static long CoarseNow()
+    {
+        Timespec t;
+        clock_gettime(5 /* CLOCK_REALTIME_COARSE */, &t);
+        return t.Sec * 1_000_000_000L + t.Nsec;
+    }
+
+    private void WaitForNextTick()
+    {
+        while (CoarseNow() == _lastTick) Thread.Sleep(0);
+    }
     private static readonly long NowSlackNs = 30_000_000_000L;
 
     public string Map(string rel) => System.IO.Path.Combine(Root, rel);
@@ -49,7 +68,9 @@ public sealed unsafe class TreeExecutor(string root)
     {
         var watched = Watched(op);
         var before = watched.ToDictionary(p => p, Look);
+        if (OneOpPerClockTick) WaitForNextTick();
         string result = Run(op);
+        if (OneOpPerClockTick) _lastTick = CoarseNow();
         var effects = new StringBuilder();
         foreach (var p in watched)
         {
@@ -118,7 +139,14 @@ public sealed unsafe class TreeExecutor(string root)
             case OpKind.Symlink: return Ok(symlink(op.Text!, p));
             case OpKind.Unlink: return Ok(unlink(p));
             case OpKind.Rmdir: return Ok(rmdir(p));
-            case OpKind.Truncate: return Ok(truncate(p, op.A));
+            case OpKind.Truncate:
+            {
+                // Whether the size stays: with writeback caching the kernel then leaves mtime and ctime alone
+                // (ext4 stamps them), which the runner forgives in that mode only.
+                bool same = TryStat(p, out var st0) == 0 && st0.Type == S_IFREG && st0.Size == op.A;
+                string r = Ok(truncate(p, op.A));
+                return same && r == "OK" ? "OK same size" : r;
+            }
             case OpKind.Chmod: return Ok(fchmodat(AT_FDCWD, p, op.Mode, op.NoFollow ? AT_SYMLINK_NOFOLLOW : 0));
             case OpKind.Utimens: return Utimens(op, p);
             case OpKind.Pwrite: return Pwrite(op, p);

@@ -112,24 +112,28 @@ public sealed class MountedFs : IDisposable
     public static MountedFs Loopback(string options = "", LoopbackOptions? loopOptions = null, SessionOptions? sessionOptions = null) =>
         new(src => new LoopbackFs(src!, loopOptions ?? LoopbackOptionsFrom(options)), "src", options, sessionOptions);
 
-    /// <summary>MemFs settings from a mount option string: timeouts 0 unless given, direct_io, size, nr_inodes.</summary>
+    /// <summary>MemFs settings from a mount option string: timeouts 0 unless given, direct_io, size, nr_inodes,
+    /// writeback_cache, kernel_cache.</summary>
     public static MemFsOptions MemFsOptionsFrom(string options)
     {
         var (entry, attr, negative, mo) = TimeoutsFrom(options);
         return new MemFsOptions
         {
             EntryTimeout = entry, AttrTimeout = attr, NegativeTimeout = negative, DirectIo = mo.DirectIo,
+            WritebackCache = mo.WritebackCache, KernelCache = mo.KernelCache,
             CapacityBytes = mo.Size is 0 ? long.MaxValue : mo.Size ?? 0, MaxInodes = mo.NrInodes is 0 ? long.MaxValue : mo.NrInodes ?? 0,
         };
     }
 
-    /// <summary>LoopbackFs settings from a mount option string: timeouts 0 unless given, direct_io, passthrough.</summary>
+    /// <summary>LoopbackFs settings from a mount option string: timeouts 0 unless given, direct_io, passthrough,
+    /// writeback_cache, kernel_cache, auto_cache.</summary>
     public static LoopbackOptions LoopbackOptionsFrom(string options)
     {
         var (entry, attr, negative, mo) = TimeoutsFrom(options);
         return new LoopbackOptions
         {
             EntryTimeout = entry, AttrTimeout = attr, NegativeTimeout = negative, DirectIo = mo.DirectIo, Passthrough = mo.Passthrough,
+            WritebackCache = mo.WritebackCache, KernelCache = mo.KernelCache, AutoCache = mo.AutoCache,
         };
     }
 

@@ -131,3 +131,5 @@ public sealed class AccessModeTests_MemFs_FuseUring() : AccessModeTests(FsKind.M
 public sealed class AccessModeTests_MemFs_Uring() : AccessModeTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class AccessModeTests_Loopback_FuseUring() : AccessModeTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class AccessModeTests_Loopback_Uring() : AccessModeTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class AccessModeTests_MemFs_Writeback() : AccessModeTests(FsKind.MemFs);
+public sealed class AccessModeTests_Loopback_Writeback() : AccessModeTests(FsKind.Loopback);

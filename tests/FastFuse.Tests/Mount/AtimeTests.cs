@@ -106,3 +106,5 @@ public sealed class AtimeTests_MemFs_FuseUring() : AtimeTests(FsKind.MemFs, Tran
 public sealed class AtimeTests_MemFs_Uring() : AtimeTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class AtimeTests_Loopback_FuseUring() : AtimeTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class AtimeTests_Loopback_Uring() : AtimeTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class AtimeTests_MemFs_Writeback() : AtimeTests(FsKind.MemFs);
+public sealed class AtimeTests_Loopback_Writeback() : AtimeTests(FsKind.Loopback);

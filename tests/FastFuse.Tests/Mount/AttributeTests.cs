@@ -372,3 +372,5 @@ public sealed class AttributeTests_MemFs_FuseUring() : AttributeTests(FsKind.Mem
 public sealed class AttributeTests_MemFs_Uring() : AttributeTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class AttributeTests_Loopback_FuseUring() : AttributeTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class AttributeTests_Loopback_Uring() : AttributeTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class AttributeTests_MemFs_Writeback() : AttributeTests(FsKind.MemFs);
+public sealed class AttributeTests_Loopback_Writeback() : AttributeTests(FsKind.Loopback);

@@ -86,3 +86,5 @@ public sealed class DataRoundTripTests_MemFs_FuseUring() : DataRoundTripTests(Fs
 public sealed class DataRoundTripTests_MemFs_Uring() : DataRoundTripTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class DataRoundTripTests_Loopback_FuseUring() : DataRoundTripTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class DataRoundTripTests_Loopback_Uring() : DataRoundTripTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class DataRoundTripTests_MemFs_Writeback() : DataRoundTripTests(FsKind.MemFs);
+public sealed class DataRoundTripTests_Loopback_Writeback() : DataRoundTripTests(FsKind.Loopback);

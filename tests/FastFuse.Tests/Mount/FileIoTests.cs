@@ -643,3 +643,6 @@ public sealed class FileIoTests_MemFs_FuseUring() : FileIoTests(FsKind.MemFs, Tr
 public sealed class FileIoTests_MemFs_Uring() : FileIoTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class FileIoTests_Loopback_FuseUring() : FileIoTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class FileIoTests_Loopback_Uring() : FileIoTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class FileIoTests_MemFs_Writeback() : FileIoTests(FsKind.MemFs);
+public sealed class FileIoTests_Loopback_Writeback() : FileIoTests(FsKind.Loopback);
+public sealed class FileIoTests_MemFs_FuseUring_Writeback() : FileIoTests(FsKind.MemFs, TransportKind.FuseUring);

@@ -12,6 +12,9 @@ namespace FastFuse.Tests.Mount;
 /// append-only files and directories refuse what they refuse on ext4. The kernel applies none of these rules to a
 /// FUSE inode, so MemFs enforces them itself and LoopbackFs leaves them to the source's filesystem. Every attempt runs
 /// on ext4 and through the mount, and the two transcripts must be the same.
+/// <para>Not run with writeback_cache: the kernel then takes a write into its page cache before the filesystem is
+/// asked, so a descriptor opened for writing before chattr +i writes into the cache and the write fails only when it
+/// reaches MemFs (reported at fsync or close). Opens, truncates, renames and the rest are refused as here.</para>
 /// </summary>
 public abstract unsafe class InodeFlagsTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)
 {

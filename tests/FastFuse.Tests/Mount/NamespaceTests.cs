@@ -458,3 +458,5 @@ public sealed class NamespaceTests_MemFs_FuseUring() : NamespaceTests(FsKind.Mem
 public sealed class NamespaceTests_MemFs_Uring() : NamespaceTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class NamespaceTests_Loopback_FuseUring() : NamespaceTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class NamespaceTests_Loopback_Uring() : NamespaceTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class NamespaceTests_MemFs_Writeback() : NamespaceTests(FsKind.MemFs);
+public sealed class NamespaceTests_Loopback_Writeback() : NamespaceTests(FsKind.Loopback);

@@ -372,3 +372,5 @@ public sealed class PosixSemanticsTests_MemFs_FuseUring() : PosixSemanticsTests(
 public sealed class PosixSemanticsTests_MemFs_Uring() : PosixSemanticsTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class PosixSemanticsTests_Loopback_FuseUring() : PosixSemanticsTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class PosixSemanticsTests_Loopback_Uring() : PosixSemanticsTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class PosixSemanticsTests_MemFs_Writeback() : PosixSemanticsTests(FsKind.MemFs);
+public sealed class PosixSemanticsTests_Loopback_Writeback() : PosixSemanticsTests(FsKind.Loopback);

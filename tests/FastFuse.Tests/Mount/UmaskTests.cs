@@ -92,3 +92,5 @@ public sealed class UmaskTests_MemFs_FuseUring() : UmaskTests(FsKind.MemFs, Tran
 public sealed class UmaskTests_MemFs_Uring() : UmaskTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class UmaskTests_Loopback_FuseUring() : UmaskTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class UmaskTests_Loopback_Uring() : UmaskTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class UmaskTests_MemFs_Writeback() : UmaskTests(FsKind.MemFs);
+public sealed class UmaskTests_Loopback_Writeback() : UmaskTests(FsKind.Loopback);

@@ -160,3 +160,5 @@ public sealed class UnnamedFileTests_MemFs_Uring() : UnnamedFileTests(FsKind.Mem
 public sealed class UnnamedFileTests_Loopback_Uring() : UnnamedFileTests(FsKind.Loopback, TransportKind.Uring);
 public sealed class UnnamedFileTests_MemFs_FuseUring() : UnnamedFileTests(FsKind.MemFs, TransportKind.FuseUring);
 public sealed class UnnamedFileTests_Loopback_FuseUring() : UnnamedFileTests(FsKind.Loopback, TransportKind.FuseUring);
+public sealed class UnnamedFileTests_MemFs_Writeback() : UnnamedFileTests(FsKind.MemFs);
+public sealed class UnnamedFileTests_Loopback_Writeback() : UnnamedFileTests(FsKind.Loopback);

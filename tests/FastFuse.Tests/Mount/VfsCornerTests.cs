@@ -136,3 +136,5 @@ public sealed class VfsCornerTests_MemFs_FuseUring() : VfsCornerTests(FsKind.Mem
 public sealed class VfsCornerTests_MemFs_Uring() : VfsCornerTests(FsKind.MemFs, TransportKind.Uring);
 public sealed class VfsCornerTests_Loopback_FuseUring() : VfsCornerTests(FsKind.Loopback, TransportKind.FuseUring);
 public sealed class VfsCornerTests_Loopback_Uring() : VfsCornerTests(FsKind.Loopback, TransportKind.Uring);
+public sealed class VfsCornerTests_MemFs_Writeback() : VfsCornerTests(FsKind.MemFs);
+public sealed class VfsCornerTests_Loopback_Writeback() : VfsCornerTests(FsKind.Loopback);
