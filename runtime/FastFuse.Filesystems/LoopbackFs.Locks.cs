@@ -8,8 +8,9 @@ namespace FastFuse.Filesystems;
 // process on the source and one through the mount see each other's locks. LoopbackLocks.cs says how. With FUSE
 // passthrough too: it covers reads and writes only, locks still come as GETLK/SETLK/SETLKW requests.
 //
-// Cost while no lock was ever taken: none on open, read and write; FLUSH and RELEASE (every close) test a field
-// for null (_locks is made by the first lock request), then, once locks were used, one volatile read each.
+// Cost: none on open, read and write. FLUSH and RELEASE (every close) test a field for null (_locks is made by the
+// first lock request); once locks were used, one volatile read each while none is held or waited for (and a RELEASE
+// of a file that used flock, which the kernel flags, unlocks it: one flock(2)).
 public sealed partial class LoopbackFs
 {
     private const uint ReleaseFlockUnlock = 2;   // FUSE_RELEASE_FLOCK_UNLOCK

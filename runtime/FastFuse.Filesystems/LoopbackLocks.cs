@@ -75,15 +75,14 @@ internal sealed class LoopbackLocks : IDisposable
     private readonly record struct Conflict(long Start, long End, uint Type, int Pid);
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<(ulong Node, ulong Owner), Owner> _owners = new();
+    /// <summary>Owners by node (a node has few: a lookup walks its list).</summary>
+    private readonly Dictionary<ulong, List<Owner>> _owners = new();
+    private int _ownerCount;
     private readonly List<Waiter> _waiters = new();
     /// <summary>Owners plus waiters, written under the gate: FLUSH (every close) skips the gate while it is 0.</summary>
     private volatile int _inUse;
     /// <summary>Waiters, for the poller's sleep (forever while 0).</summary>
     private volatile int _waiting;
-    /// <summary>Set by the first lock call: until then RELEASE (every last close) skips the gate. RELEASE does not use
-    /// <see cref="_inUse"/>: a flock racing with its file's RELEASE must meet it under the gate.</summary>
-    private volatile bool _used;
     private readonly AutoResetEvent _kick = new(false);
     private Thread? _poller;
     private volatile bool _disposed;
@@ -97,14 +96,14 @@ internal sealed class LoopbackLocks : IDisposable
     /// <summary>Descriptors held for owners (one each).</summary>
     public int Descriptors
     {
-        get { lock (_gate) return _owners.Count; }
+        get { lock (_gate) return _ownerCount; }
     }
 
     public static bool IsFlock(in FuseLkIn lk) => (lk.LkFlags & LkFlock) != 0;
 
     private void Recount()
     {
-        _inUse = _owners.Count + _waiters.Count;
+        _inUse = _ownerCount + _waiters.Count;
         _waiting = _waiters.Count;
     }
 
@@ -116,9 +115,9 @@ internal sealed class LoopbackLocks : IDisposable
         if (!RangeOf(in lk, out long start, out long end) || lk.Lk.Type > WriteLock) return Errno.EINVAL;
         lock (_gate)
         {
-            _used = true;
             // The owner's own descriptor, so that its own locks do not count; else a fresh one, which holds none.
-            int fd = _owners.TryGetValue((node, lk.Owner), out var me) ? me.Fd : OpenFor(node, ReadLock, out _);
+            var me = Find(node, lk.Owner);
+            int fd = me is not null ? me.Fd : OpenFor(node, ReadLock, out _);
             if (fd < 0) return -fd;
             int err = Getlk(fd, lk.Lk.Type, start, end, out var c);
             if (me is null) Close(fd);
@@ -144,8 +143,7 @@ internal sealed class LoopbackLocks : IDisposable
         uint type = lk.Lk.Type;
         lock (_gate)
         {
-            _used = true;
-            _owners.TryGetValue((node, lk.Owner), out var o);
+            var o = Find(node, lk.Owner);
             if (type == Unlock)
             {
                 if (o is null) return Status.Ok;
@@ -159,7 +157,9 @@ internal sealed class LoopbackLocks : IDisposable
             if (o is null)
             {
                 o = new Owner(node, lk.Owner);
-                _owners[(node, lk.Owner)] = o;
+                if (!_owners.TryGetValue(node, out var list)) _owners[node] = list = new List<Owner>(1);
+                list.Add(o);
+                _ownerCount++;
                 Recount();
             }
             int err = Ready(o, type);
@@ -188,7 +188,6 @@ internal sealed class LoopbackLocks : IDisposable
         int fd = (int)fh;
         lock (_gate)
         {
-            _used = true;
             if (!_isOpenFile(fd)) return Errno.EBADF;
             int err = TryFlock(fd, lk.Lk.Type);
             // Whatever the outcome, the old lock of this open file is gone first (Linux converts that way).
@@ -203,36 +202,31 @@ internal sealed class LoopbackLocks : IDisposable
     public void Flush(ulong node, ulong owner)
     {
         if (_inUse == 0) return;
-        List<Waiter>? gone = null;
         lock (_gate)
         {
-            if (!_owners.TryGetValue((node, owner), out var o)) return;
-            // A waiter the kernel already interrupted belongs to a process that is going (this is its exit's close):
-            // end it now, before the lock could still be granted to it.
-            for (int i = _waiters.Count - 1; i >= 0; i--)
-                if (_waiters[i].Owner == o && _waiters[i].Reply.IsInterrupted) (gone ??= new()).Add(Unpark(i));
-            ReleaseAll(o);
+            if (Find(node, owner) is { } o) ReleaseAll(o);
         }
-        Answer(gone, Errno.EINTR);
     }
 
-    /// <summary>RELEASE of open file <paramref name="fh"/>: its flock (with FUSE_RELEASE_FLOCK_UNLOCK) and the record
-    /// locks still taken through it (OFD locks: a process's own went at its FLUSH) go; waiters on it are ended (the
-    /// kernel abandoned them: a waiting call holds its file open). Call before the handle's descriptor is closed.</summary>
+    /// <summary>RELEASE of open file <paramref name="fh"/>: its flock (with FUSE_RELEASE_FLOCK_UNLOCK: a passthrough
+    /// backing file may keep the open file description alive past the close) and the record locks still taken through
+    /// it (OFD locks: a process's own went at its FLUSH) go. Call before the handle's descriptor is closed.
+    /// <para>No request of the file can be waiting here: the kernel waits for the answer of a request it sent, even
+    /// for a killed caller (after an INTERRUPT, which answers a waiter EINTR), and the waiting call holds its file.
+    /// So while nothing is locked, the gate is skipped.</para></summary>
     public void Release(ulong node, ulong fh, bool flockUnlock)
     {
-        if (!_used) return;
+        if (flockUnlock) Native.LoopSys.Flock((int)fh, LOCK_UN);
+        if (_inUse == 0) return;
         List<Waiter>? gone = null;
         lock (_gate)
         {
             for (int i = _waiters.Count - 1; i >= 0; i--)
-                if (_waiters[i].Fh == fh) (gone ??= new()).Add(Unpark(i));
-            if (flockUnlock && Native.LoopSys.Flock((int)fh, LOCK_UN) == 0) Kick();
-            List<Owner>? owners = null;
-            foreach (var o in _owners.Values)
-                if (o.Node == node && o.Fh == fh) (owners ??= new()).Add(o);
-            if (owners is not null)
-                foreach (var o in owners) ReleaseAll(o);
+                if (_waiters[i].Fh == fh) (gone ??= new()).Add(Unpark(i));   // cannot happen (see above): never leave one on a closed descriptor
+            if (flockUnlock) Kick();
+            if (_owners.TryGetValue(node, out var list))
+                foreach (var o in list.ToArray())
+                    if (o.Fh == fh) ReleaseAll(o);
         }
         Answer(gone, Errno.EINTR);
     }
@@ -251,6 +245,14 @@ internal sealed class LoopbackLocks : IDisposable
         DropIfIdle(o);
     }
 
+    private Owner? Find(ulong node, ulong owner)
+    {
+        if (!_owners.TryGetValue(node, out var list)) return null;
+        foreach (var o in list)
+            if (o.Id == owner) return o;
+        return null;
+    }
+
     private void Took(Owner o, long start, long end, uint type, ulong fh, uint pid)
     {
         o.Held.Apply(start, end, type);
@@ -263,13 +265,18 @@ internal sealed class LoopbackLocks : IDisposable
         if (!o.Idle) return;
         if (o.Fd >= 0) Close(o.Fd);
         o.Fd = -1;
-        _owners.Remove((o.Node, o.Id));
+        if (_owners.TryGetValue(o.Node, out var list) && list.Remove(o))
+        {
+            _ownerCount--;
+            if (list.Count == 0) _owners.Remove(o.Node);
+        }
         Recount();
     }
 
     /// <summary>Make <paramref name="o"/>'s descriptor fit a lock of <paramref name="type"/>: open it, or trade a
-    /// read-only one for a read-write one, moving its read locks over first (they cannot fail: nobody else can
-    /// hold a write lock where it holds read locks, and another descriptor of the same owner does not count).</summary>
+    /// read-only one for a read-write one, moving its read locks over first. That cannot fail: nobody else holds a
+    /// write lock where the owner holds read locks, and the old descriptor's read locks do not conflict with them.
+    /// At every moment one of the two descriptors holds them.</summary>
     private int Ready(Owner o, uint type)
     {
         if (o.Fd >= 0)
@@ -286,7 +293,7 @@ internal sealed class LoopbackLocks : IDisposable
 
     private int Upgrade(Owner o)
     {
-        int fd = _open(o.Node, O_RDWR);
+        int fd = Opened(_open(o.Node, O_RDWR));
         if (fd < 0) return -fd;
         foreach (var r in o.Held.All)
         {
@@ -310,16 +317,20 @@ internal sealed class LoopbackLocks : IDisposable
         access = type == WriteLock ? O_RDWR : O_RDONLY;
         int fd = _open(node, access);
         if (fd < 0 && type == WriteLock && (fd = _open(node, O_WRONLY)) >= 0) access = O_WRONLY;
-        return fd;
+        return Opened(fd);
     }
+
+    /// <summary>Out of descriptors is, for the caller, a full lock table (ENOLCK).</summary>
+    private static int Opened(int fd) => fd == -Errno.EMFILE || fd == -Errno.ENFILE ? -Errno.ENOLCK : fd;
 
     /// <summary>The owner of this mount, other than <paramref name="except"/>, whose lock the kernel reported.</summary>
     private Owner? HolderOf(ulong node, ulong except, in Conflict c)
     {
         Owner? near = null;
-        foreach (var o in _owners.Values)
+        if (!_owners.TryGetValue(node, out var list)) return null;
+        foreach (var o in list)
         {
-            if (o.Node != node || o.Id == except) continue;
+            if (o.Id == except) continue;
             if (o.Held.HoldsExactly(c.Start, c.End, c.Type)) return o;
             if (near is null && o.Held.HoldsAny(c.Start, c.End, c.Type)) near = o;
         }
@@ -493,9 +504,11 @@ internal sealed class LoopbackLocks : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            foreach (var o in _owners.Values)
-                if (o.Fd >= 0) Close(o.Fd);
+            foreach (var list in _owners.Values)
+                foreach (var o in list)
+                    if (o.Fd >= 0) Close(o.Fd);
             _owners.Clear();
+            _ownerCount = 0;
             _waiters.Clear();   // their session is gone: a reply would have nowhere to go
             Recount();
         }
