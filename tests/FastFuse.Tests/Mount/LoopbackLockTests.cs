@@ -193,6 +193,36 @@ public abstract class LoopbackLockTests(TransportKind transport) : MountTestBase
     }
 
     [MountFact]
+    public void Setlkw_ManyWaitersForASourceLock_HoldNoWorker_AndAllGetItInTurn()
+    {
+        using var m = Mount(NoCache);                                   // two workers
+        var (mnt, src) = File(m);
+        var waiters = new List<Child>();
+        try
+        {
+            using (var holder = Holder(src, "setlk:w:0:10"))
+            {
+                for (int i = 0; i < 12; i++) waiters.Add(new Child(Locker, new[] { mnt, "setlkw:w:0:10", "sleep:10" }));
+                Thread.Sleep(300);
+                foreach (var w in waiters) Assert.True(w.Silent(TimeSpan.FromMilliseconds(10)), "a waiter got the lock while the source held it");
+                // A waiter parked on a worker would leave none for these: the watchdog then aborts the connection.
+                m.Within(T, () => { for (int i = 0; i < 20; i++) Assert.Equal(4096L, Stat(mnt).Size); });
+                Let(holder);
+            }
+            foreach (var w in waiters)
+            {
+                Assert.Equal("ok", w.ReadLine(T));
+                Assert.Equal(0, w.WaitExit(T));
+            }
+        }
+        finally
+        {
+            foreach (var w in waiters) w.Dispose();
+        }
+        NoLockDescriptorsLeft(m);
+    }
+
+    [MountFact]
     public void Setlkw_ThroughTheMount_InterruptedByASignal_IsEINTR()
     {
         using var m = Mount(NoCache);
