@@ -190,6 +190,7 @@ public sealed partial class LoopbackFs
 
     public int Flush(in RequestContext ctx, ulong nodeId, ulong fh, ulong lockOwner)
     {
+        FlushLocks(nodeId, lockOwner);
         // close() of a duplicate does what close() in the caller would do on a local filesystem (NFS-style
         // flush-on-close, releasing POSIX locks of this owner) while the handle stays open.
         int d = Dup((int)fh);
@@ -202,6 +203,7 @@ public sealed partial class LoopbackFs
         int fd = (int)fh;
         if (_files.TryRemove(fd, out var file))
         {
+            ReleaseLocks(nodeId, fh, releaseFlags);
             ReleaseBacking(in ctx, file);
             ForgetAtime(fd);
             Close(fd);

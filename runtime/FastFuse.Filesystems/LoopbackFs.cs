@@ -132,7 +132,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
         _connection = connection;
         connection.Want |= InitFlags.DontMask | InitFlags.AtomicOTrunc | InitFlags.DoReaddirplus |
                            InitFlags.ReaddirplusAuto | InitFlags.ParallelDirops | InitFlags.BigWrites |
-                           InitFlags.AsyncRead;
+                           InitFlags.AsyncRead | InitFlags.PosixLocks | InitFlags.FlockLocks;
         if (_options.WritebackCache) connection.Want |= InitFlags.WritebackCache;
         if (_options.Passthrough)
         {
@@ -714,6 +714,7 @@ public sealed partial class LoopbackFs : IRawFileSystem, IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _locks?.Dispose();
         foreach (var fd in _files.Keys)
             if (_files.TryRemove(fd, out _)) Close(fd);   // the backing ids went with the session's /dev/fuse fd
         foreach (var fd in _dirs.Keys)

@@ -156,6 +156,32 @@ internal static unsafe partial class LoopSys
     [LibraryImport(Lib, EntryPoint = "getdents64", SetLastError = true)]
     public static partial nint Getdents64(int fd, byte* buf, nuint count);
 
+    // ------------------------------------------------------------------ locks (LoopbackLocks)
+
+    public const int F_OFD_GETLK = 36, F_OFD_SETLK = 37;
+    public const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+    public const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+
+    /// <summary>struct flock on 64-bit Linux (x86_64, arm64: 32 bytes). l_len 0 means "to the end of the file".</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct RecordLock
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Len;
+        public int Pid;
+    }
+
+    /// <summary>fcntl(fd, F_OFD_SETLK / F_OFD_GETLK, struct flock*). Variadic in C; with one pointer argument the
+    /// x86_64 and arm64 Linux calling conventions are those of a prototyped function (as for <see cref="Syscall2"/>).
+    /// The kernel reads (and for GETLK writes) the struct during the call only.</summary>
+    [LibraryImport(Lib, EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int FcntlLock(int fd, int cmd, RecordLock* lk);
+
+    [LibraryImport(Lib, EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+
     // ------------------------------------------------------------------ xattrs (on /proc/self/fd/N paths)
 
     [LibraryImport(Lib, EntryPoint = "getxattr", SetLastError = true)]

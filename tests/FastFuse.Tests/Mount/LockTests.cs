@@ -10,7 +10,9 @@ namespace FastFuse.Tests.Mount;
 /// helper (Mount/Helpers/locker.c) or flock(1). Each scenario runs on a file on ext4 and on one through the mount,
 /// and the two transcripts must be the same: ranges that merge and split, upgrade and downgrade, what F_GETLK
 /// reports, release on the close of any descriptor, OFD locks per open file, waiting that holds no worker,
-/// interruption (EINTR) and deadlock (EDEADLK).
+/// interruption (EINTR) and deadlock (EDEADLK). MemFs keeps the locks itself; LoopbackFs forwards them to its source
+/// (OFD locks on descriptors of its own, flock on the open file's: LoopbackLocks.cs), with the same transcripts;
+/// LoopbackLockTests has what a process on the source sees.
 /// </summary>
 [Collection(LockCollection.Name)]
 public abstract class LockTests(FsKind kind, TransportKind transport = TransportKind.DevFuse) : MountTestBase(kind, transport)

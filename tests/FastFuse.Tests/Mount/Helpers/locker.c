@@ -4,7 +4,8 @@
  *   ofd-setlk... ofd-setlkw... ofd-getlk...    the same with open file description locks
  *   alarm:MS     SIGALRM after MS ms, handler without SA_RESTART (a waiting F_SETLKW then fails with EINTR)
  *   sleep:MS     wait      (read one line from stdin)      reopen  (close the file: this process's locks go)
- * Results: "ok", an errno name, or for getlk "unlck" / "T S L pid=parent|-1|other".                       */
+ *   rawpid       getlk from now on prints the lock's pid as a number
+ * Results: "ok", an errno name, or for getlk "unlck" / "T S L pid=parent|-1|other" (rawpid: "pid=N").    */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +34,8 @@ static const char *errname(int e)
 
 static void on_alarm(int sig) { (void)sig; }
 
+static int rawpid;
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -57,6 +60,11 @@ int main(int argc, char **argv)
             if (fcntl(fd, c, &fl) < 0) { printf("%s\n", errname(errno)); continue; }
             if (c != F_GETLK && c != F_OFD_GETLK) { printf("ok\n"); continue; }
             if (fl.l_type == F_UNLCK) { printf("unlck\n"); continue; }
+            if (rawpid) {
+                printf("%c %lld %lld pid=%d\n", fl.l_type == F_RDLCK ? 'r' : 'w', (long long)fl.l_start, (long long)fl.l_len,
+                       (int)fl.l_pid);
+                continue;
+            }
             printf("%c %lld %lld pid=%s\n", fl.l_type == F_RDLCK ? 'r' : 'w', (long long)fl.l_start, (long long)fl.l_len,
                    fl.l_pid == getppid() ? "parent" : fl.l_pid == -1 ? "-1" : "other");
         } else if (sscanf(argv[i], "alarm:%lld", &s) == 1) {
@@ -73,6 +81,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "wait")) {
             char line[64];
             if (!fgets(line, sizeof line, stdin)) return 3;
+            printf("ok\n");
+        } else if (!strcmp(argv[i], "rawpid")) {
+            rawpid = 1;
             printf("ok\n");
         } else if (!strcmp(argv[i], "reopen")) {
             close(fd);
