@@ -35,10 +35,13 @@ public sealed class CliOptions
         options:
           -o OPT[,OPT...]   mount options (may be repeated):
                               allow_other, allow_root, default_permissions, ro, rw, fsname=NAME, subtype=NAME,
-                              max_read=N, blksize=N, nosuid/suid, nodev/dev, noexec/exec, noatime, nodiratime,
+                              max_read=N, nosuid/suid, nodev/dev, noexec/exec, noatime, nodiratime,
                               relatime, strictatime, sync, dirsync,
                               entry_timeout=S, attr_timeout=S, negative_timeout=S (seconds, fractions allowed,
                               default 1), direct_io (every read and write reaches the filesystem),
+                              writeback_cache (writes collect in the page cache, reach the filesystem later),
+                              kernel_cache (keep the page cache across opens), auto_cache (loopback: keep it
+                              while the source file is unchanged),
                               fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
                               auto_unmount (unmount when the daemon dies, even by SIGKILL),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),

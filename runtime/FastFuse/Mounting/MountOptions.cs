@@ -25,7 +25,6 @@ public sealed class MountOptions
     /// <summary>The type shown as fuse.SUBTYPE; null: the CLI picks the filesystem's name; empty: plain "fuse".</summary>
     public string? Subtype { get; set; }
     public uint? MaxRead { get; set; }
-    public uint? BlkSize { get; set; }
     /// <summary>VFS flags (MS_*) besides MS_RDONLY. nosuid and nodev are on unless suid/dev is given.</summary>
     public ulong MountFlags { get; set; } = Interop.Libc.MS_NOSUID | Interop.Libc.MS_NODEV;
     /// <summary>How long the kernel caches a name → node answer (seconds; libfuse's entry_timeout).</summary>
@@ -74,6 +73,57 @@ public sealed class MountOptions
     public IReadOnlySet<string> Given => _given;
     private readonly HashSet<string> _given = new(StringComparer.Ordinal);
 
+    /// <summary>Every option the parser accepts, each with what it does to the options: one row each, so the list of
+    /// accepted options (<see cref="Accepted"/>) is this table and nothing else.</summary>
+    private static readonly Dictionary<string, Action<MountOptions, string, string?>> Handlers = new(StringComparer.Ordinal)
+    {
+        ["allow_other"] = (o, key, value) => { Flag(key, value); o.AllowOther = true; },
+        ["allow_root"] = (o, key, value) => { Flag(key, value); o.AllowRoot = true; },
+        ["default_permissions"] = (o, key, value) => { Flag(key, value); o.DefaultPermissions = true; },
+        ["ro"] = (o, key, value) => { Flag(key, value); o.ReadOnly = true; },
+        ["rw"] = (o, key, value) => { Flag(key, value); o.ReadOnly = false; },
+        ["fsname"] = (o, key, value) => { o.FsName = NonEmpty(key, value); },
+        ["subtype"] = (o, key, value) => { o.Subtype = value == "" ? "" : NonEmpty(key, value); },   // subtype= (empty): the plain type "fuse"
+        ["max_read"] = (o, key, value) => { o.MaxRead = UInt(key, value, 4096, 1u << 30); },
+        ["entry_timeout"] = (o, key, value) => { o.EntryTimeout = Seconds(key, value); },
+        ["attr_timeout"] = (o, key, value) => { o.AttrTimeout = Seconds(key, value); },
+        ["negative_timeout"] = (o, key, value) => { o.NegativeTimeout = Seconds(key, value); },
+        ["direct_io"] = (o, key, value) => { Flag(key, value); o.DirectIo = true; },
+        ["passthrough"] = (o, key, value) => { Flag(key, value); o.Passthrough = true; },
+        ["writeback_cache"] = (o, key, value) => { Flag(key, value); o.WritebackCache = true; },
+        ["no_writeback_cache"] = (o, key, value) => { Flag(key, value); o.WritebackCache = false; },
+        ["kernel_cache"] = (o, key, value) => { Flag(key, value); o.KernelCache = true; },
+        ["auto_cache"] = (o, key, value) => { Flag(key, value); o.AutoCache = true; },
+        ["no_splice_read"] = (o, key, value) => { Flag(key, value); o.NoSpliceRead = true; },
+        ["transport"] = (o, key, value) => { o.Transport = TransportOf(value); },
+        ["uring_depth"] = (o, key, value) => { o.UringDepth = (int)UInt(key, value, 1, 4096); },
+        ["fusermount"] = (o, key, value) => { Flag(key, value); o.UseFusermount = true; },
+        ["lazy_umount"] = (o, key, value) => { Flag(key, value); o.LazyUnmount = true; },
+        ["debug"] = (o, key, value) => { Flag(key, value); o.Debug = true; },
+        ["auto_unmount"] = (o, key, value) => { Flag(key, value); o.AutoUnmount = true; },
+        ["nosuid"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NOSUID; },
+        ["suid"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NOSUID; },
+        ["nodev"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NODEV; },
+        ["dev"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NODEV; },
+        ["noexec"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NOEXEC; },
+        ["exec"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NOEXEC; },
+        ["noatime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NOATIME; },
+        ["atime"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NOATIME; },
+        ["nodiratime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NODIRATIME; },
+        ["relatime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_RELATIME; },
+        ["norelatime"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_RELATIME; },
+        ["strictatime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_STRICTATIME; },
+        ["sync"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_SYNCHRONOUS; },
+        ["async"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_SYNCHRONOUS; },
+        ["dirsync"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_DIRSYNC; },
+        ["lazytime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_LAZYTIME; },
+        ["size"] = (o, key, value) => { o.Size = Bytes(key, value, percent: true); },
+        ["nr_inodes"] = (o, key, value) => { o.NrInodes = Bytes(key, value, percent: false); },
+    };
+
+    /// <summary>The names of every option <see cref="Parse"/> accepts (keys of key=value).</summary>
+    public static IReadOnlyCollection<string> Accepted => Handlers.Keys;
+
     /// <summary>Parse one or more comma-separated option lists (each the argument of a <c>-o</c>).</summary>
     public static MountOptions Parse(params string[] lists)
     {
@@ -92,59 +142,21 @@ public sealed class MountOptions
             string key = eq < 0 ? raw : raw[..eq];
             string? value = eq < 0 ? null : raw[(eq + 1)..];
             _given.Add(key);
-            switch (key)
+            if (Handlers.TryGetValue(key, out var handle))
             {
-                case "allow_other": Flag(key, value); AllowOther = true; break;
-                case "allow_root": Flag(key, value); AllowRoot = true; break;
-                case "default_permissions": Flag(key, value); DefaultPermissions = true; break;
-                case "ro": Flag(key, value); ReadOnly = true; break;
-                case "rw": Flag(key, value); ReadOnly = false; break;
-                case "fsname": FsName = NonEmpty(key, value); break;
-                case "subtype": Subtype = value == "" ? "" : NonEmpty(key, value); break;   // subtype= (empty): the plain type "fuse"
-                case "max_read": MaxRead = UInt(key, value, 4096, 1u << 30); break;
-                case "blksize": BlkSize = UInt(key, value, 512, 1u << 20); break;
-                case "entry_timeout": EntryTimeout = Seconds(key, value); break;
-                case "attr_timeout": AttrTimeout = Seconds(key, value); break;
-                case "negative_timeout": NegativeTimeout = Seconds(key, value); break;
-                case "direct_io": Flag(key, value); DirectIo = true; break;
-                case "passthrough": Flag(key, value); Passthrough = true; break;
-                case "writeback_cache": Flag(key, value); WritebackCache = true; break;
-                case "no_writeback_cache": Flag(key, value); WritebackCache = false; break;
-                case "kernel_cache": Flag(key, value); KernelCache = true; break;
-                case "auto_cache": Flag(key, value); AutoCache = true; break;
-                case "noforget" or "remember":
-                    // libfuse's high-level (path) API forgets a node's number once the kernel does, which breaks NFS
-                    // export; these keep it. FastFuse's node numbers live until the last FORGET and LoopbackFs answers
-                    // file handles, so there is nothing they would keep: refused rather than accepted and ignored.
-                    throw new MountException($"mount option '{key}' is libfuse's high-level path API's (it keeps node numbers for NFS export); FastFuse's node numbers already live as long as the kernel holds them, so it has no effect here and is refused");
-                case "no_splice_read": Flag(key, value); NoSpliceRead = true; break;
-                case "transport": Transport = TransportOf(value); break;
-                case "uring_depth": UringDepth = (int)UInt(key, value, 1, 4096); break;
-                case "fusermount": Flag(key, value); UseFusermount = true; break;
-                case "lazy_umount": Flag(key, value); LazyUnmount = true; break;
-                case "debug": Flag(key, value); Debug = true; break;
-                case "auto_unmount": Flag(key, value); AutoUnmount = true; break;
-                case "nosuid": Flag(key, value); MountFlags |= Interop.Libc.MS_NOSUID; break;
-                case "suid": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOSUID; break;
-                case "nodev": Flag(key, value); MountFlags |= Interop.Libc.MS_NODEV; break;
-                case "dev": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NODEV; break;
-                case "noexec": Flag(key, value); MountFlags |= Interop.Libc.MS_NOEXEC; break;
-                case "exec": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOEXEC; break;
-                case "noatime": Flag(key, value); MountFlags |= Interop.Libc.MS_NOATIME; break;
-                case "atime": Flag(key, value); MountFlags &= ~Interop.Libc.MS_NOATIME; break;
-                case "nodiratime": Flag(key, value); MountFlags |= Interop.Libc.MS_NODIRATIME; break;
-                case "relatime": Flag(key, value); MountFlags |= Interop.Libc.MS_RELATIME; break;
-                case "norelatime": Flag(key, value); MountFlags &= ~Interop.Libc.MS_RELATIME; break;
-                case "strictatime": Flag(key, value); MountFlags |= Interop.Libc.MS_STRICTATIME; break;
-                case "sync": Flag(key, value); MountFlags |= Interop.Libc.MS_SYNCHRONOUS; break;
-                case "async": Flag(key, value); MountFlags &= ~Interop.Libc.MS_SYNCHRONOUS; break;
-                case "dirsync": Flag(key, value); MountFlags |= Interop.Libc.MS_DIRSYNC; break;
-                case "lazytime": Flag(key, value); MountFlags |= Interop.Libc.MS_LAZYTIME; break;
-                case "size": Size = Bytes(key, value, percent: true); break;
-                case "nr_inodes": NrInodes = Bytes(key, value, percent: false); break;
-                default:
-                    throw new MountException($"unknown mount option '{raw}' (see fastfuse --help for the options)");
+                handle(this, key, value);
+                continue;
             }
+            if (key == "blksize")
+                throw new MountException("mount option 'blksize' is for fuseblk mounts (a filesystem on a block device), which FastFuse does not make: the kernel refuses it on a fuse mount");
+            if (key is "noforget" or "remember")
+            {
+                // libfuse's high-level (path) API forgets a node's number once the kernel does, which breaks NFS
+                // export; these keep it. FastFuse's node numbers live until the last FORGET and LoopbackFs answers
+                // file handles, so there is nothing they would keep: refused rather than accepted and ignored.
+                throw new MountException($"mount option '{key}' is libfuse's high-level path API's (it keeps node numbers for NFS export); FastFuse's node numbers already live as long as the kernel holds them, so it has no effect here and is refused");
+            }
+            throw new MountException($"unknown mount option '{raw}' (see fastfuse --help for the options)");
         }
     }
 
@@ -153,6 +165,8 @@ public sealed class MountOptions
     {
         if (WritebackCache && Passthrough)
             throw new MountException("writeback_cache and passthrough cannot be used together: the kernel refuses FUSE passthrough on a connection with writeback caching");
+        if (AllowOther && AllowRoot)
+            throw new MountException("allow_other and allow_root are mutually exclusive");
         if (KernelCache && AutoCache)
             throw new MountException("kernel_cache and auto_cache contradict each other: kernel_cache always keeps the page cache, auto_cache only while the file is unchanged");
     }
@@ -254,9 +268,9 @@ public sealed class MountOptions
     private void AppendFuseOptions(StringBuilder sb)
     {
         if (DefaultPermissions) sb.Append(",default_permissions");
-        if (AllowOther) sb.Append(",allow_other");
+        // allow_root is allow_other for the kernel; the session refuses everyone but the owner and root.
+        if (AllowOther || AllowRoot) sb.Append(",allow_other");
         if (MaxRead is { } mr) sb.Append(CultureInfo.InvariantCulture, $",max_read={mr}");
-        if (BlkSize is { } bs) sb.Append(CultureInfo.InvariantCulture, $",blksize={bs}");
     }
 
     /// <summary>The -o string for fusermount3 (it adds fd, rootmode, user_id and group_id itself).</summary>
@@ -273,7 +287,6 @@ public sealed class MountOptions
         if ((MountFlags & Interop.Libc.MS_NODIRATIME) != 0) sb.Append(",nodiratime");
         if ((MountFlags & Interop.Libc.MS_SYNCHRONOUS) != 0) sb.Append(",sync");
         if ((MountFlags & Interop.Libc.MS_DIRSYNC) != 0) sb.Append(",dirsync");
-        if (AllowRoot) sb.Append(",allow_root");
         if (AutoUnmount) sb.Append(",auto_unmount");
         AppendFuseOptions(sb);
         return sb.ToString();

@@ -92,6 +92,7 @@ internal static unsafe partial class Dispatcher
             Interlocked.Increment(ref session.Stats.ProtocolErrors);
             return row.NoReply ? NoReply : Errno.EIO;
         }
+        if (session.DenyOthers && !row.NoReply && DeniedAsOther(s, in ctx)) return Errno.EACCES;
         if (row.Reply == ReplyKind.Fixed)
         {
             // Safe: the fixed area holds RequestSlot.FixedCapacity bytes, more than any row's ReplySize.
@@ -122,6 +123,14 @@ internal static unsafe partial class Dispatcher
         if (s.Opcode == Opcode.Init) s.Session.OnInitReplied();
         s.Stats.Record(s.Opcode, status, Stopwatch.GetTimestamp() - s.StartTicks);
     }
+
+    /// <summary>allow_root: a caller other than the mounting user and root is refused, except on what it reaches through
+    /// a handle it already holds (a descriptor passed to it), libfuse's list plus FLUSH.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool DeniedAsOther(RequestSlot s, in RequestContext ctx) =>
+        ctx.Uid != s.Session.OwnerUid && ctx.Uid != 0 && s.Opcode is not (Opcode.Init or Opcode.Read or Opcode.Write or
+            Opcode.Fsync or Opcode.Flush or Opcode.Release or Opcode.Readdir or Opcode.Readdirplus or Opcode.Fsyncdir or
+            Opcode.Releasedir);
 
     /// <summary>Too short to hold a header: answer EIO if at least the unique is there, so no caller waits for ever.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -69,6 +69,10 @@ public sealed unsafe class FuseSession : IDisposable
     public bool Aborted => _endErrno == Errno.ECONNABORTED;
     internal bool StopRequested => _stop;
     internal int MaxNameLength => _options.MaxNameLength;
+    /// <summary>allow_root: the kernel lets everyone in (allow_other) and the session answers EACCES to anyone but
+    /// <see cref="OwnerUid"/> and root, as libfuse does (Dispatcher.DeniedAsOther).</summary>
+    internal bool DenyOthers { get; private set; }
+    internal uint OwnerUid { get; private set; }
     internal int MaxReplyData { get; private set; }
     /// <summary>READ replies from a file descriptor go out by splice (else pread + writev).</summary>
     internal bool SpliceReads => _options.SpliceReads;
@@ -136,6 +140,11 @@ public sealed unsafe class FuseSession : IDisposable
         bool autoUnmountByFusermount = options.AutoUnmount && handle.Method == MountMethod.Fusermount;
         var session = new FuseSession(fs, channel, handle, sessionOptions, autoUnmountByFusermount);
         session._atime = AtimePolicy.FromMountFlags(options.MountFlags | (options.ReadOnly ? Interop.Libc.MS_RDONLY : 0)).Pack();
+        if (options.AllowRoot)
+        {
+            session.DenyOthers = true;
+            session.OwnerUid = Interop.ProcessIdentity.Uid;
+        }
         return session;
     }
 

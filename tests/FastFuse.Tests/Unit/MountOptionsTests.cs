@@ -19,7 +19,6 @@ public sealed class MountOptionsTests
         Assert.Equal("fastfuse", o.FsName);
         Assert.Null(o.Subtype);
         Assert.Null(o.MaxRead);
-        Assert.Null(o.BlkSize);
         Assert.Equal(NOSUID | NODEV, o.MountFlags);
         Assert.Equal(1.0, o.EntryTimeout);
         Assert.Equal(1.0, o.AttrTimeout);
@@ -35,9 +34,9 @@ public sealed class MountOptionsTests
     [Fact]
     public void EveryBooleanOption()
     {
-        var o = MountOptions.Parse("allow_other,allow_root,default_permissions,ro,direct_io,passthrough,fusermount,lazy_umount");
+        var o = MountOptions.Parse("allow_other,default_permissions,ro,direct_io,passthrough,fusermount,lazy_umount");
         Assert.True(o.AllowOther);
-        Assert.True(o.AllowRoot);
+        Assert.True(MountOptions.Parse("allow_root").AllowRoot);
         Assert.True(o.DefaultPermissions);
         Assert.True(o.ReadOnly);
         Assert.True(o.DirectIo);
@@ -75,11 +74,10 @@ public sealed class MountOptionsTests
     [Fact]
     public void ValuedOptions()
     {
-        var o = MountOptions.Parse("fsname=myfs,subtype=memfs,max_read=131072,blksize=4096");
+        var o = MountOptions.Parse("fsname=myfs,subtype=memfs,max_read=131072");
         Assert.Equal("myfs", o.FsName);
         Assert.Equal("memfs", o.Subtype);
         Assert.Equal(131072u, o.MaxRead);
-        Assert.Equal(4096u, o.BlkSize);
         Assert.Equal("fuse.memfs", o.FsType);
     }
 
@@ -125,18 +123,36 @@ public sealed class MountOptionsTests
         Assert.Equal(seconds, o.NegativeTimeout);
     }
 
-    [Theory]
-    [InlineData("writeback_cache")]
-    [InlineData("no_writeback_cache")]
-    [InlineData("kernel_cache")]
-    [InlineData("auto_cache")]
-    [InlineData("noforget")]
-    [InlineData("remember=5")]
-    public void LibfuseCacheOptions_NotImplemented_AreRefusedAsUnknown(string option)
+    [Fact]
+    public void Blksize_IsRefused_ItIsForFuseblk()
     {
-        // Accepted and ignored they would promise a behaviour nothing delivers: the same refusal as any unknown option.
+        var e = Assert.Throws<MountException>(() => MountOptions.Parse("blksize=4096"));
+        Assert.StartsWith("mount option 'blksize' is for fuseblk mounts", e.Message);
+        Assert.Contains("mutually exclusive", Assert.Throws<MountException>(() => MountOptions.Parse("allow_root,allow_other")).Message);
+    }
+
+    [Fact]
+    public void LibfuseCacheOptions_AreParsed_AndContradictionsRefused()
+    {
+        var o = MountOptions.Parse("writeback_cache,kernel_cache");
+        Assert.True(o.WritebackCache);
+        Assert.True(o.KernelCache);
+        Assert.False(MountOptions.Parse("writeback_cache,no_writeback_cache").WritebackCache);
+        Assert.True(MountOptions.Parse("auto_cache").AutoCache);
+        Assert.Contains("cannot be used together", Assert.Throws<MountException>(() => MountOptions.Parse("writeback_cache,passthrough")).Message);
+        Assert.Contains("contradict", Assert.Throws<MountException>(() => MountOptions.Parse("kernel_cache", "auto_cache")).Message);
+        Assert.Contains("takes no value", Assert.Throws<MountException>(() => MountOptions.Parse("writeback_cache=1")).Message);
+    }
+
+    [Theory]
+    [InlineData("noforget", "noforget")]
+    [InlineData("remember=5", "remember")]
+    public void NoforgetAndRemember_AreRefused_WithTheirReason(string option, string key)
+    {
+        // Accepted and ignored they would promise a behaviour nothing delivers: refused, saying why.
         var e = Assert.Throws<MountException>(() => MountOptions.Parse("ro," + option));
-        Assert.Equal($"unknown mount option '{option}' (see fastfuse --help for the options)", e.Message);
+        Assert.StartsWith($"mount option '{key}' is libfuse's high-level path API's", e.Message);
+        Assert.Contains("refused", e.Message);
     }
 
     [Fact]
@@ -195,8 +211,6 @@ public sealed class MountOptionsTests
     [InlineData("max_read=4096.5")]
     [InlineData("max_read=100")]              // below 4096
     [InlineData("max_read=99999999999")]      // past uint
-    [InlineData("blksize=511")]
-    [InlineData("blksize=2097152")]
     [InlineData("entry_timeout=abc")]
     [InlineData("entry_timeout=-1")]
     [InlineData("attr_timeout=NaN")]
@@ -280,8 +294,8 @@ public sealed class MountOptionsTests
     {
         Assert.Equal("fd=5,rootmode=40000,user_id=1000,group_id=100",
             MountOptions.Parse().KernelData(5, 0x4000, 1000, 100));
-        Assert.Equal("fd=7,rootmode=40755,user_id=0,group_id=0,default_permissions,allow_other,max_read=65536,blksize=4096",
-            MountOptions.Parse("allow_other,default_permissions,max_read=65536,blksize=4096,ro,fsname=x,subtype=y,noexec,entry_timeout=3")
+        Assert.Equal("fd=7,rootmode=40755,user_id=0,group_id=0,default_permissions,allow_other,max_read=65536",
+            MountOptions.Parse("allow_other,default_permissions,max_read=65536,ro,fsname=x,subtype=y,noexec,entry_timeout=3")
                 .KernelData(7, 0x41ED, 0, 0));
     }
 
@@ -289,8 +303,8 @@ public sealed class MountOptionsTests
     public void FusermountOptions_String()
     {
         Assert.Equal("fsname=fastfuse,rw,nosuid,nodev", MountOptions.Parse().FusermountOptions());
-        Assert.Equal(@"fsname=a\,b,subtype=memfs,ro,suid,dev,noexec,noatime,nodiratime,sync,dirsync,allow_root,default_permissions,allow_other,max_read=8192,blksize=1024",
-            MountOptions.Parse(@"fsname=a\,b,subtype=memfs,ro,suid,dev,noexec,noatime,nodiratime,sync,dirsync,allow_root,default_permissions,allow_other,max_read=8192,blksize=1024")
+        Assert.Equal(@"fsname=a\,b,subtype=memfs,ro,suid,dev,noexec,noatime,nodiratime,sync,dirsync,default_permissions,allow_other,max_read=8192",
+            MountOptions.Parse(@"fsname=a\,b,subtype=memfs,ro,suid,dev,noexec,noatime,nodiratime,sync,dirsync,allow_root,default_permissions,max_read=8192")
                 .FusermountOptions());
         // A comma in the fsname is escaped for fusermount3.
         Assert.Equal(@"fsname=x\,y,rw,nosuid,nodev", new MountOptions { FsName = "x,y" }.FusermountOptions());
