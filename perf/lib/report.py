@@ -9,14 +9,19 @@ Standard library only.
 import argparse, glob, json, math, os, statistics, sys, time
 from xml.sax.saxutils import escape
 
-PEERS = ["fastfuse-memfs", "fastfuse-memfs-uring", "fastfuse-memfs-fuseuring", "fastfuse-loopback",
-         "fastfuse-loopback-fuseuring", "gofuse-memfs", "gofuse-loopback", "libfuse-passthrough_ll", "libfuse-null"]
+PEERS = ["fastfuse-memfs", "fastfuse-memfs-uring", "fastfuse-memfs-fuseuring", "fastfuse-memfs-wb", "fastfuse-loopback",
+         "fastfuse-loopback-fuseuring", "fastfuse-loopback-wb", "gofuse-memfs", "gofuse-loopback", "libfuse-passthrough_ll",
+         "libfuse-null"]
 PEER_CLASS = {"fastfuse-memfs": "memfs", "fastfuse-memfs-uring": "memfs", "fastfuse-memfs-fuseuring": "memfs",
               "gofuse-memfs": "memfs", "fastfuse-loopback": "loopback", "fastfuse-loopback-fuseuring": "loopback",
-              "gofuse-loopback": "loopback", "libfuse-passthrough_ll": "loopback", "libfuse-null": "null"}
+              "gofuse-loopback": "loopback", "libfuse-passthrough_ll": "loopback", "libfuse-null": "null",
+              "fastfuse-memfs-wb": "memfs", "fastfuse-loopback-wb": "loopback"}
 # FastFuse on the kernel's FUSE over io_uring against the same filesystem on /dev/fuse, in the same run.
-TRANSPORT_PAIRS = [("fastfuse-memfs-fuseuring", "fastfuse-memfs", "memfs fuse-uring"), ("fastfuse-memfs-uring", "fastfuse-memfs", "memfs uring"),
-                   ("fastfuse-loopback-fuseuring", "fastfuse-loopback", "loopback fuse-uring")]
+# Also FastFuse with writeback_cache against the same without it.
+TRANSPORT_PAIRS = [("fastfuse-memfs-fuseuring", "fastfuse-memfs", "memfs fuse-uring/devfuse"), ("fastfuse-memfs-uring", "fastfuse-memfs", "memfs uring/devfuse"),
+                   ("fastfuse-loopback-fuseuring", "fastfuse-loopback", "loopback fuse-uring/devfuse"),
+                   ("fastfuse-memfs-wb", "fastfuse-memfs", "memfs writeback/without"),
+                   ("fastfuse-loopback-wb", "fastfuse-loopback", "loopback writeback/without")]
 # Which FastFuse variant each peer is compared with (fallback: fastfuse-memfs, marked ‡).
 COMPARE = {"gofuse-memfs": "fastfuse-memfs", "gofuse-loopback": "fastfuse-loopback",
            "libfuse-passthrough_ll": "fastfuse-loopback", "libfuse-null": "fastfuse-memfs"}
@@ -43,6 +48,7 @@ ROWS = [
     ("seq-read-1m", "seq-read-1m", "value", "MB/s", "higher", "1 MiB sequential read"),
     ("new-file-write", "new-file-write", "value", "MB/s", "higher", "1 GiB sequential write into a new file (1 MiB writes, page cache)"),
     ("new-file-rewrite", "new-file-rewrite", "value", "MB/s", "higher", "the same 1 GiB written over it"),
+    ("write-4k", "write-4k", "value", "MB/s", "higher", "sequential 4 KiB writes into a new file (page cache), fsync"),
     ("startup", "startup", "value", "ms", "lower", "start → first stat answered"),
     ("syscalls-stat-storm", "syscalls-stat-storm", "value", "calls/req", "lower", "FastFuse syscalls per request, stat storm"),
     ("syscalls-randread-4k", "syscalls-randread-4k", "value", "calls/req", "lower", "FastFuse syscalls per request, 4 KiB reads"),
@@ -54,6 +60,7 @@ ROWS = [
 
 GROUP_OF = {"stat-storm": "stat-storm", "ls-walk": "ls-walk", "create-write-unlink": "create-write-unlink",
             "randread-4k": "randread-4k", "seq-write": "seq-rw-1m", "seq-read": "seq-rw-1m", "new-file": "new-file-write",
+            "write-4k": "write-4k",
             "startup": "startup", "syscalls-stat-storm": "stat-storm", "syscalls-randread-4k": "randread-4k",
             "syscalls-create-write-unlink": "create-write-unlink"}
 GROUP_OF = {row[0]: next(g for k, g in GROUP_OF.items() if row[0].startswith(k)) for row in ROWS
@@ -180,11 +187,11 @@ def main():
              "fastfuse-memfs-fuseuring": "FF memfs fuse-uring", "fastfuse-loopback-fuseuring": "FF loopback fuse-uring",
              "gofuse-memfs": "go-fuse memfs",
              "gofuse-loopback": "go-fuse loopback", "libfuse-passthrough_ll": "libfuse passthrough_ll",
-             "libfuse-null": "libfuse null"}
+             "libfuse-null": "libfuse null", "fastfuse-memfs-wb": "FF memfs writeback", "fastfuse-loopback-wb": "FF loopback writeback"}
     others = [p for p in OTHERS if p in present]
     pairs = [(u, d, c) for u, d, c in TRANSPORT_PAIRS if u in present and d in present]
     hdr = ["workload", "unit"] + [short[p] for p in present] + [f"FF/{short[p]}" for p in others] + \
-          [f"{c}/devfuse" for _, _, c in pairs]
+          [c for _, _, c in pairs]
     L.append("| " + " | ".join(hdr) + " |")
     L.append("|" + "---|" * len(hdr))
     any_cross = False
@@ -224,7 +231,8 @@ def main():
              "memfs ↔ libfuse null, the round-trip limit); **bold** = FastFuse better. "
              "FF memfs/loopback = the /dev/fuse transport (devfuse); FF … uring = io_uring on /dev/fuse (-o transport=uring); "
              "FF … fuse-uring = the kernel's FUSE over io_uring (-o transport=fuse-uring); X/devfuse = that transport ÷ "
-             "devfuse for the same filesystem in the same run, **bold** = better than devfuse.")
+             "devfuse for the same filesystem in the same run, **bold** = better than devfuse. FF … writeback = devfuse with "
+             "-o writeback_cache, on the write workloads; X writeback/without = with it ÷ without it, same run.")
     if any_cross:
         L.append("‡ FastFuse loopback not available: compared with FastFuse memfs instead (memfs does no "
                  "backing-file syscalls, so this flatters FastFuse).")

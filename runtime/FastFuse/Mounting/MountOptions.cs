@@ -107,12 +107,13 @@ public sealed class MountOptions
         ["dev"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NODEV; },
         ["noexec"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NOEXEC; },
         ["exec"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NOEXEC; },
-        ["noatime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NOATIME; },
+        ["noatime"] = (o, key, value) => { Flag(key, value); o.Atime(Interop.Libc.MS_NOATIME); },
         ["atime"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_NOATIME; },
         ["nodiratime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_NODIRATIME; },
-        ["relatime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_RELATIME; },
-        ["norelatime"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_RELATIME; },
-        ["strictatime"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_STRICTATIME; },
+        ["relatime"] = (o, key, value) => { Flag(key, value); o.Atime(Interop.Libc.MS_RELATIME); },
+        // Not using relatime means strictatime: clearing MS_RELATIME alone changes nothing (the kernel's default).
+        ["norelatime"] = (o, key, value) => { Flag(key, value); o.Atime(Interop.Libc.MS_STRICTATIME); },
+        ["strictatime"] = (o, key, value) => { Flag(key, value); o.Atime(Interop.Libc.MS_STRICTATIME); },
         ["sync"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_SYNCHRONOUS; },
         ["async"] = (o, key, value) => { Flag(key, value); o.MountFlags &= ~Interop.Libc.MS_SYNCHRONOUS; },
         ["dirsync"] = (o, key, value) => { Flag(key, value); o.MountFlags |= Interop.Libc.MS_DIRSYNC; },
@@ -120,6 +121,11 @@ public sealed class MountOptions
         ["size"] = (o, key, value) => { o.Size = Bytes(key, value, percent: true); },
         ["nr_inodes"] = (o, key, value) => { o.NrInodes = Bytes(key, value, percent: false); },
     };
+
+    /// <summary>noatime, relatime and strictatime exclude each other: the last one given wins (with two of them the
+    /// kernel would pick one by its own order, and the earlier option would be accepted and ignored).</summary>
+    private void Atime(ulong flag) =>
+        MountFlags = (MountFlags & ~(Interop.Libc.MS_NOATIME | Interop.Libc.MS_RELATIME | Interop.Libc.MS_STRICTATIME)) | flag;
 
     /// <summary>The names of every option <see cref="Parse"/> accepts (keys of key=value).</summary>
     public static IReadOnlyCollection<string> Accepted => Handlers.Keys;
@@ -165,6 +171,10 @@ public sealed class MountOptions
     {
         if (WritebackCache && Passthrough)
             throw new MountException("writeback_cache and passthrough cannot be used together: the kernel refuses FUSE passthrough on a connection with writeback caching");
+        if (UringDepth is not null && Transport == Session.TransportKind.DevFuse)
+            throw new MountException("uring_depth applies to transport=uring and transport=fuse-uring; /dev/fuse workers read one request at a time");
+        if (NoSpliceRead && Transport == Session.TransportKind.FuseUring)
+            throw new MountException("no_splice_read applies to transport=devfuse and transport=uring: fuse-uring copies file data into its ring buffers and never splices");
         if (AllowOther && AllowRoot)
             throw new MountException("allow_other and allow_root are mutually exclusive");
         if (KernelCache && AutoCache)

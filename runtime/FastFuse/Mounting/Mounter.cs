@@ -40,6 +40,8 @@ public static class Mounter
         }
         if (Mountpoint.FindMount(path) is { } info && info.Major == 0) handle.ConnectionId = info.Minor;
         if (direct && options.AutoUnmount) StartWatcher(handle);
+        if (Session.Log.DebugEnabled)
+            Session.Log.Debug($"mounted {path} {(direct ? "by mount(2)" : "through fusermount3")}, connection {handle.ConnectionId}");
         return handle;
     }
 

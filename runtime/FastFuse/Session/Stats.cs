@@ -109,6 +109,9 @@ public sealed class Stats
     public long Forgets;
     /// <summary>Replies the uring transport wrote outside its ring (INIT, spliced file data).</summary>
     public long RingBypass;
+    /// <summary>Requests each loop keeps in flight (uring reads armed per worker, fuse-uring entries per queue; 1 on
+    /// /dev/fuse workers); 0 until the transport knows.</summary>
+    public int Depth;
     /// <summary>Deferred replies written from other threads (one write or ring hand-over each).</summary>
     public long DeferredWrites;
     /// <summary>Notifications the kernel took.</summary>
@@ -214,6 +217,7 @@ public sealed class Stats
         var sb = new StringBuilder();
         if (Connection is { } c) sb.Append("init: ").Append(c.ToString()).Append('\n');
         if (Transport.Length > 0) sb.Append("transport: ").Append(Transport).Append('\n');
+        if (Depth > 0) sb.Append("depth: ").Append(Depth).Append(" requests in flight per loop\n");
         sb.Append($"{"opcode",-16} {"count",10} {"errors",8} {"p50",10} {"p90",10} {"p99",10} {"max<",10}\n");
         for (int op = 0; op < WorkerStats.Opcodes; op++)
         {

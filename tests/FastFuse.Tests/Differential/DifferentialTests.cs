@@ -70,7 +70,7 @@ public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportK
     }
 
     [MountFact]
-    public void MemFs_MatchesExt4_Over10000RandomOps()
+    public void MemFs_MatchesExt4_OverSeededRandomOps()
     {
         var report = RunAgainst("MemFs", _ => MountedFs.MemFs(writeback ? "writeback_cache" : "", sessionOptions: Session()));
         Assert.True(report.Ops >= Ops);
@@ -78,7 +78,7 @@ public abstract class DifferentialTestsBase(ITestOutputHelper output, TransportK
     }
 
     [MountFact]
-    public void LoopbackFs_MatchesExt4_Over10000RandomOps()
+    public void LoopbackFs_MatchesExt4_OverSeededRandomOps()
     {
         LoopbackFs? fs = null;
         try

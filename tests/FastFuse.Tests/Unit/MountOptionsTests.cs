@@ -59,7 +59,10 @@ public sealed class MountOptionsTests
     [InlineData("noatime,atime", NOSUID | NODEV)]
     [InlineData("nodiratime", NOSUID | NODEV | NODIRATIME)]
     [InlineData("relatime", NOSUID | NODEV | RELATIME)]
-    [InlineData("relatime,norelatime", NOSUID | NODEV)]
+    [InlineData("relatime,norelatime", NOSUID | NODEV | STRICTATIME)]   // not relatime: strictatime
+    [InlineData("strictatime,relatime", NOSUID | NODEV | RELATIME)]     // the last atime rule wins
+    [InlineData("noatime,strictatime", NOSUID | NODEV | STRICTATIME)]
+    [InlineData("relatime,noatime", NOSUID | NODEV | NOATIME)]
     [InlineData("strictatime", NOSUID | NODEV | STRICTATIME)]
     [InlineData("sync", NOSUID | NODEV | SYNCHRONOUS)]
     [InlineData("sync,async", NOSUID | NODEV)]

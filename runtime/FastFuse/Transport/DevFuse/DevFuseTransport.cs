@@ -16,6 +16,7 @@ public sealed class DevFuseTransport : FdWorkersTransport
     {
         _pool = pool;
         _spin = spin;
+        session.Stats.Depth = 1;
     }
 
     public override string Name => "devfuse";

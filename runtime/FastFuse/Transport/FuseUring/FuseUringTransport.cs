@@ -80,6 +80,9 @@ public sealed class FuseUringTransport : FuseTransport
             queues[q].Start(pin: online.Contains(q));
         }
         _queues = queues;
+        _session.Stats.Depth = _depth;
+        if (!_session.SpliceReads)
+            Log.Warn("no_splice_read changes nothing on this mount: transport=auto chose fuse-uring, which copies file data into its ring buffers and never splices");
         foreach (var q in queues)
         {
             if (!q.Ready.Wait(TimeSpan.FromSeconds(10)))
@@ -100,6 +103,7 @@ public sealed class FuseUringTransport : FuseTransport
     {
         _fallback = true;
         _session.Stats.Transport = "devfuse";
+        _session.Stats.Depth = 1;
         Log.Warn($"fuse-uring cannot be used: {why}; serving through /dev/fuse");
         _control.OnInitReplied();
     }

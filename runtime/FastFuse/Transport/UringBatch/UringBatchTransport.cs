@@ -17,6 +17,7 @@ public sealed class UringBatchTransport : FdWorkersTransport
     {
         _pool = pool;
         _depth = depth;
+        session.Stats.Depth = depth;
     }
 
     public override string Name => "uring";
