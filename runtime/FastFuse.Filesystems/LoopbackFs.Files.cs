@@ -74,7 +74,6 @@ public sealed partial class LoopbackFs
         if (err != 0 || (err = Pin(parent, out var p)) != 0) return err;
         using var _pin = p;
         Span<byte> buf = stackalloc byte[NameMax + 1];
-        Span<byte> proc = stackalloc byte[32];
         int fd;
         using (Become(in ctx))
         {
@@ -82,25 +81,9 @@ public sealed partial class LoopbackFs
             fixed (byte* cname = CString(name, buf))
                 fd = OpenAt(p.Fd, cname, SourceOpenFlags(flags) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode & PermMask & ~umask);
             if (fd < 0) return LoopSys.LastErrno();
-            // The node comes from the descriptor we just created, not from the name again: no race with a
-            // rename in between.
-            int pathFd;
-            fixed (byte* path = ProcPath(fd, proc))
-                pathFd = OpenAt(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0);
-            if (pathFd < 0 || (err = Adopt(pathFd, ref entry)) != 0)
-            {
-                if (pathFd < 0) err = LoopSys.LastErrno();
-                Close(fd);
-                return err;
-            }
+            if ((err = AdoptCreated(fd, ref entry)) != 0) return err;
         }
-        if (!_table.TryGet(entry.Nodeid, out var node))
-        {
-            Close(fd);  // cannot happen: the entry holds a reference until the kernel forgets it
-            return Errno.ENOENT;
-        }
-        FinishOpen(in ctx, node, fd, flags, ref open);
-        return Status.Ok;
+        return OpenCreated(in ctx, fd, flags, in entry, ref open);
     }
 
     /// <summary>O_TMPFILE: an unnamed file in the source directory, created as the caller (the source's own
@@ -110,7 +93,6 @@ public sealed partial class LoopbackFs
         int err = Pin(parent, out var p);
         if (err != 0) return err;
         using var _pin = p;
-        Span<byte> proc = stackalloc byte[32];
         int fd;
         using (Become(in ctx))
         {
@@ -120,16 +102,34 @@ public sealed partial class LoopbackFs
             fixed (byte* dot = "."u8)
                 fd = OpenAt(p.Fd, dot, f, mode & PermMask & ~umask);
             if (fd < 0) return LoopSys.LastErrno();
-            int pathFd;
-            fixed (byte* path = ProcPath(fd, proc))
-                pathFd = OpenAt(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0);
-            if (pathFd < 0 || (err = Adopt(pathFd, ref entry)) != 0)
-            {
-                if (pathFd < 0) err = LoopSys.LastErrno();
-                Close(fd);
-                return err;
-            }
+            if ((err = AdoptCreated(fd, ref entry)) != 0) return err;
         }
+        return OpenCreated(in ctx, fd, flags, in entry, ref open);
+    }
+
+    /// <summary>The node of a file just created and opened as <paramref name="fd"/>, from that descriptor and not from
+    /// a name again (no race with a rename in between; an O_TMPFILE file has none); on failure <paramref name="fd"/>
+    /// is closed.</summary>
+    private unsafe int AdoptCreated(int fd, ref FuseEntryOut entry)
+    {
+        Span<byte> proc = stackalloc byte[32];
+        int pathFd, err = 0;
+        // Safe: the path lives on this frame.
+        fixed (byte* path = ProcPath(fd, proc))
+            pathFd = OpenAt(AT_FDCWD, path, O_PATH | O_CLOEXEC, 0);
+        if (pathFd < 0 || (err = Adopt(pathFd, ref entry)) != 0)
+        {
+            err = pathFd < 0 ? LoopSys.LastErrno() : err;
+            Close(fd);
+            return err;
+        }
+        return Status.Ok;
+    }
+
+    /// <summary>Answer the open of a file <see cref="AdoptCreated"/> made a node of (outside the caller's credentials:
+    /// a passthrough backing file needs the daemon's).</summary>
+    private int OpenCreated(in RequestContext ctx, int fd, int flags, in FuseEntryOut entry, ref FuseOpenOut open)
+    {
         if (!_table.TryGet(entry.Nodeid, out var node))
         {
             Close(fd);  // cannot happen: the entry holds a reference until the kernel forgets it
