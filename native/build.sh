@@ -7,7 +7,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/out/native"
 cd "$root"
 dotnet publish native/FastFuse.Native -c Release -r linux-x64 -o "$out" -nologo -v quiet
-cp "$out/FastFuse.Native.so" "$out/libfastfuse.so"
+version=$(sed -n 's:.*<Version>\([0-9.]*\)</Version>.*:\1:p' Directory.Build.props | head -1)
+cp "$out/FastFuse.Native.so" "$out/libfastfuse.so.$version"
+# the soname is libfastfuse.so.MAJOR: programs linked with -lfastfuse look for that name at run time
+ln -sf "libfastfuse.so.$version" "$out/libfastfuse.so.${version%%.*}"
+ln -sf "libfastfuse.so.${version%%.*}" "$out/libfastfuse.so"
 cp native/include/fastfuse.h "$out/fastfuse.h"
 echo "built $out/libfastfuse.so"
 if [ "${1:-}" = "--examples" ]; then

@@ -30,6 +30,7 @@ extern "C" {
 
 #define FASTFUSE_VERSION_MAJOR 0
 #define FASTFUSE_VERSION_MINOR 1
+#define FASTFUSE_VERSION_PATCH 0
 
 /* An open session: one mount, its worker threads and its stats. */
 typedef struct fastfuse_session fastfuse_session;

@@ -8,6 +8,7 @@ namespace FastFuse.Tests.Native;
 /// as C11 and as C++11, and it must declare exactly what libfastfuse.so exports (a function declared but not exported
 /// fails to link; one exported but not declared is a part of the ABI nobody documented).
 /// </summary>
+[Collection(NativeBuildCollection.Name)]
 public sealed partial class HeaderTests
 {
     private static string Header => Path.Combine(NativeBuild.Repo, "native", "include", "fastfuse.h");

@@ -12,6 +12,7 @@ namespace FastFuse.Tests.Native;
 /// than its sources (about a minute).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Collection(NativeBuildCollection.Name)]
 public sealed unsafe class NativeAbiTests
 {
     private const int SIGINT = 2, SIGTERM = 15;
