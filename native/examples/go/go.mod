@@ -1,0 +1,3 @@
+module fastfuse.example/hello
+
+go 1.19
