@@ -36,8 +36,11 @@ internal static unsafe class Exports
             if (threads < 0 || threads > 256) return LastError.Fail($"fastfuse_mount: threads must be 0..256 (got {threads})");
 
             string path = Utf8(mountpoint);
-            var (mountOptions, debug) = ParseOptions(options == null ? "" : Utf8(options));
             var sessionOptions = new SessionOptions();
+            string list = options == null ? "" : Utf8(options);
+            var (mountOptions, debug) = ParseOptions(list, sessionOptions);
+            if (threads > 0 && list.Split(',').Any(o => o.StartsWith("threads=", StringComparison.Ordinal)))
+                return LastError.Fail("fastfuse_mount: threads given twice, as the argument and as the threads= option");
             if (threads > 0) sessionOptions.Threads = threads;
             if (debug) Log.Level = LogLevel.Debug;
 
@@ -214,7 +217,7 @@ internal static unsafe class Exports
         return -errno;
     }
 
-    private static NativeSession? Get(nint handle, string fn)
+    internal static NativeSession? Get(nint handle, string fn)
     {
         if (handle == 0)
         {
@@ -229,7 +232,10 @@ internal static unsafe class Exports
     private static string Utf8(byte* s) => Encoding.UTF8.GetString(MemoryMarshal.CreateReadOnlySpanFromNullTerminated(s));
 
     /// <summary>The "-o" list for <see cref="MountOptions"/>, less "debug" (a leading "-o" is allowed too).</summary>
-    internal static (MountOptions Options, bool Debug) ParseOptions(string list)
+    /// <summary>The option list of fastfuse_mount: the CLI's mount options, plus "debug" and the session's own
+    /// threads=N, spin=US and max_write=BYTES (set into <paramref name="session"/>, as transport, uring_depth and
+    /// no_splice_read are by <see cref="MountOptions.ApplyTo"/>).</summary>
+    internal static (MountOptions Options, bool Debug) ParseOptions(string list, SessionOptions session)
     {
         list = list.Trim();
         if (list.StartsWith("-o", StringComparison.Ordinal)) list = list[2..].TrimStart();
@@ -240,9 +246,31 @@ internal static unsafe class Exports
         {
             bool escaped = i > 0 && parts[i - 1].EndsWith('\\'); // "fsname=a\,debug": part of a value
             if (!escaped && parts[i] is "debug" or "-d") { debug = true; continue; }
+            if (!escaped && SessionOption(parts[i], session)) continue;
             kept.Add(parts[i]);
         }
-        return (MountOptions.Parse(string.Join(',', kept)), debug);
+        var options = MountOptions.Parse(string.Join(',', kept));
+        options.ApplyTo(session);
+        return (options, debug);
+    }
+
+    /// <summary>threads=N (1–256), spin=US (0–1,000,000 µs a worker polls before sleeping), max_write=BYTES
+    /// (4096 to 1 MiB): true when <paramref name="item"/> was one of them; a bad value is a MountException.</summary>
+    private static bool SessionOption(string item, SessionOptions session)
+    {
+        int eq = item.IndexOf('=');
+        if (eq < 0) return false;
+        string key = item[..eq], value = item[(eq + 1)..];
+        long Number(long min, long max) =>
+            long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) && n >= min && n <= max
+                ? n : throw new MountException($"option '{key}' needs a whole number from {min} to {max} (got '{value}')");
+        switch (key)
+        {
+            case "threads": session.Threads = (int)Number(1, 256); return true;
+            case "spin": session.Spin = TimeSpan.FromMicroseconds(Number(0, 1_000_000)); return true;
+            case "max_write": session.MaxWrite = (uint)Number(4096, 1 << 20); return true;   // 256 pages, the kernel's most
+            default: return false;
+        }
     }
 }
 

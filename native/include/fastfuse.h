@@ -165,9 +165,12 @@ struct fastfuse_ops {
 
 /*
  * Mount a filesystem. `options` is a comma-separated "-o" list (allow_other, default_permissions, ro, fsname=NAME,
- * subtype=NAME, max_read=N, direct_io, fusermount, …; plus "debug": one log line per request), or NULL.
+ * subtype=NAME, max_read=N, direct_io, fusermount, transport=auto|devfuse|uring|fuse-uring, uring_depth=N,
+ * no_splice_read, writeback_cache, …: the options of the fastfuse command), plus "debug" (one log line per request)
+ * and the session's own threads=N (1–256; not with a nonzero `threads` argument), spin=US (0–1000000: how long a
+ * worker polls for the next request before it sleeps) and max_write=BYTES (4096–1048576), or NULL.
  * `ops` is copied (ops_size = sizeof(struct fastfuse_ops)); `userdata` is handed to every callback.
- * `threads`: worker threads, each with its own /dev/fuse fd (0 = the number of CPUs).
+ * `threads`: worker threads, each with its own /dev/fuse fd (0 = the threads= option, else the number of CPUs).
  * The session does not serve yet: call fastfuse_run or fastfuse_start.
  * Returns NULL on error: fastfuse_last_error() says why (missing mountpoint, unknown option…).
  */
@@ -191,6 +194,37 @@ void fastfuse_destroy(fastfuse_session *s);
 /* Per-opcode counts and latencies as text, NUL-terminated in buf (truncated to size - 1 bytes).
  * Returns the full text's length without the NUL (as snprintf), or a negative errno. */
 int fastfuse_stats(fastfuse_session *s, char *buf, size_t size);
+
+/*
+ * A session's counters as numbers (fastfuse_stats gives the same as text). Grow-only: members are added at the end.
+ * Set `size` to sizeof(struct fastfuse_stats) before the call; the library fills at most that many bytes and sets
+ * `size` to how many it filled and `version` to FASTFUSE_STATS_VERSION. Counts are read while workers run: each is
+ * exact, the set is not one instant.
+ */
+#define FASTFUSE_STATS_VERSION 1
+#define FASTFUSE_STATS_OPCODES 64
+struct fastfuse_stats {
+	uint32_t size;
+	uint32_t version;
+	uint64_t requests;                        /* every request handled */
+	uint64_t count[FASTFUSE_STATS_OPCODES];   /* per FUSE opcode (index FUSE_LOOKUP…; 0: CUSE and unknown ones) */
+	uint64_t errors[FASTFUSE_STATS_OPCODES];  /* of those, the ones answered with an error */
+	uint64_t protocol_errors;                 /* requests that broke the protocol (answered EINVAL or EIO) */
+	uint64_t handler_exceptions;              /* callbacks that failed inside the runtime (answered EIO) */
+	uint64_t unimplemented;                   /* opcodes without a row (answered ENOSYS) */
+	uint64_t interrupts;                      /* FUSE_INTERRUPT requests received */
+	uint64_t forgets;                         /* FORGET and BATCH_FORGET entries */
+	uint64_t pending;                         /* deferred replies still outstanding */
+	uint64_t dropped_stale;                   /* replies written after their session or request ended: dropped */
+	uint64_t reply_enoent, reply_enodev, reply_other_errors; /* replies the kernel refused, by errno */
+	uint64_t notifications_sent, notifications_refused, notifications_dropped;
+	uint64_t spliced_replies, splice_fallbacks;
+	uint32_t depth;                           /* requests in flight per loop (1 on /dev/fuse workers) */
+	uint32_t reserved;
+};
+
+/* Fill *out (see struct fastfuse_stats). Returns 0 or a negative errno (-EINVAL: NULL, or out->size below 8). */
+int fastfuse_stats_get(fastfuse_session *s, struct fastfuse_stats *out);
 
 /* Why the last call on this thread failed; valid until the next fastfuse_ call on this thread. Never NULL. */
 const char *fastfuse_last_error(void);

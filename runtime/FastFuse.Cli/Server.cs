@@ -70,9 +70,7 @@ internal static class Server
         catch (IOException e) { throw new MountException(e.Message); }
         var so = new SessionOptions();
         if (cli.Threads is { } t) so.Threads = t;
-        so.SpliceReads = !cli.Mount.NoSpliceRead;
-        so.Transport = cli.Mount.Transport;
-        if (cli.Mount.UringDepth is { } depth) so.UringDepth = depth;
+        cli.Mount.ApplyTo(so);
         if (cli.SpinMicroseconds is { } us) so.Spin = TimeSpan.FromMicroseconds(us);
         return FuseSession.Mount(fs, cli.Mountpoint!, cli.Mount, so);
     }

@@ -266,6 +266,16 @@ public sealed class MountOptions
         return s;
     }
 
+    /// <summary>Hand the options that are the session's, not the kernel's, to <paramref name="session"/>: transport,
+    /// uring_depth, no_splice_read. Every program that mounts from an option list calls this (the CLI, the C ABI), so
+    /// none of them accepts these and then ignores them.</summary>
+    public void ApplyTo(Session.SessionOptions session)
+    {
+        session.Transport = Transport;
+        if (UringDepth is { } depth) session.UringDepth = depth;
+        session.SpliceReads = !NoSpliceRead;
+    }
+
     /// <summary>The kernel's mount data: fd=,rootmode=,user_id=,group_id= plus the options fuse itself parses.</summary>
     internal string KernelData(int fd, uint rootMode, uint uid, uint gid)
     {

@@ -95,6 +95,38 @@ public sealed unsafe class NativeAbiTests
         Assert.Contains(p.Stdout, l => l.StartsWith("init proto 7.") && l.Contains("max_write"));
         Assert.Contains("destroy", p.Stdout);
         Assert.False(MountTable.IsMounted(mnt.Path));
+        // fastfuse_stats_get: the counters as numbers, and an older caller's smaller struct left alone past its size.
+        var line = p.Stdout.Single(l => l.StartsWith("stats ", StringComparison.Ordinal));
+        var f = line.Split(' ').Skip(1).Select(kv => kv.Split('=')).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+        Assert.StartsWith("stats v1 ", line);
+        Assert.True(long.Parse(f["requests"]) > 10, line);
+        Assert.True(long.Parse(f["lookup"]) >= 3, line);
+        Assert.True(long.Parse(f["read"]) >= 2, line);
+        Assert.Equal("1/1", f["mkdir"]);                  // one MKDIR, answered ENOSYS
+        Assert.True(int.Parse(f["depth"]) >= 1, line);
+        Assert.Contains("old size=16 guard=77", p.Stdout);
+    }
+
+    /// <summary>The session's options in fastfuse_mount's option string reach the session: transport, uring_depth,
+    /// threads, max_write (as the init callback sees it) and spin.</summary>
+    [MountFact]
+    public void SessionOptionsInTheOptionString_TakeEffect()
+    {
+        string src = Path.Combine(Path.GetTempPath(), $"fastfuse-abi-opts-{Environment.ProcessId}.c");
+        File.WriteAllText(src, AbiFsSource);
+        string exe;
+        try { exe = NativeBuild.CompileC(src, "abi_fs_opts"); }
+        finally { File.Delete(src); }
+        using var mnt = new TempDir();
+        using var p = ChildProcess.Start(exe, mnt.Path, "fsname=abi_fs,entry_timeout=0,transport=uring,uring_depth=3,threads=1,spin=0,max_write=65536");
+        Assert.True(p.WaitForStdout(l => l.StartsWith("serving"), TimeSpan.FromSeconds(20)), "abi_fs did not start\n" + p.AllOutput);
+        Assert.Equal("0123456789", File.ReadAllText(Path.Combine(mnt.Path, "data")));
+        p.Signal(SIGTERM);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(20)), "abi_fs did not exit on SIGTERM\n" + p.AllOutput);
+        Assert.True(p.ExitCode == 0, $"exit code {p.ExitCode}\n{p.AllOutput}");
+        Assert.Contains("transport: uring", p.Stdout);
+        Assert.Contains(p.Stdout, l => l.StartsWith("stats ", StringComparison.Ordinal) && l.EndsWith(" depth=3", StringComparison.Ordinal));
+        Assert.Contains(p.Stdout, l => l.StartsWith("init proto 7.", StringComparison.Ordinal) && l.EndsWith(" max_write=65536", StringComparison.Ordinal));
     }
 
     // ---- in-process: the exports without a mount ---------------------------------------------------------------
@@ -129,6 +161,14 @@ public sealed unsafe class NativeAbiTests
         Assert.Contains("ops_size 3", lib.LastError());
         Assert.Equal(0, lib.Mount(dir.Path, null, ops, OpsSize, -1));
         Assert.Contains("threads", lib.LastError());
+        Assert.Equal(0, lib.Mount(dir.Path, "spin=abc", ops, OpsSize, 0));
+        Assert.Contains("option 'spin' needs a whole number", lib.LastError());
+        Assert.Equal(0, lib.Mount(dir.Path, "max_write=100", ops, OpsSize, 0));
+        Assert.Contains("option 'max_write'", lib.LastError());
+        Assert.Equal(0, lib.Mount(dir.Path, "threads=2", ops, OpsSize, 2));
+        Assert.Contains("threads given twice", lib.LastError());
+        Assert.Equal(0, lib.Mount(dir.Path, "transport=devfuse,uring_depth=4", ops, OpsSize, 0));
+        Assert.Contains("uring_depth applies to transport=uring", lib.LastError());
 
         Assert.Equal(EINVAL, lib.Run(0));
         Assert.Contains("fastfuse_run: session is NULL", lib.LastError());
@@ -261,7 +301,8 @@ public sealed unsafe class NativeAbiTests
             struct fastfuse_ops ops = { .lookup = lookup, .getattr = getattr, .setattr = setattr, .readlink = readlink_,
                 .open = open_, .read = read_, .write = write_, .flush = flush, .getxattr = getxattr, .listxattr = listxattr,
                 .readdir = readdir, .init = init, .destroy = destroy };
-            fastfuse_session *s = fastfuse_mount(argv[1], "fsname=abi_fs,entry_timeout=0", &ops, sizeof ops, NULL, 2);
+            /* argv[2]: an option list of the test's own, with the thread count in it (threads= option, argument 0) */
+            fastfuse_session *s = fastfuse_mount(argv[1], argc > 2 ? argv[2] : "fsname=abi_fs,entry_timeout=0", &ops, sizeof ops, NULL, argc > 2 ? 0 : 2);
             if (!s) { fprintf(stderr, "abi_fs: %s\n", fastfuse_last_error()); return 1; }
             if (fastfuse_start(s) != 0) { fprintf(stderr, "abi_fs: %s\n", fastfuse_last_error()); return 1; }
             printf("serving\n"); fflush(stdout);
@@ -269,6 +310,17 @@ public sealed unsafe class NativeAbiTests
             char stats[8192];
             int r = fastfuse_unmount(s, 1);
             if (fastfuse_stats(s, stats, sizeof stats) <= 0) { fprintf(stderr, "abi_fs: no stats\n"); r = 1; }
+            struct fastfuse_stats st = { .size = sizeof st };
+            if (fastfuse_stats_get(s, &st) != 0) { fprintf(stderr, "abi_fs: %s\n", fastfuse_last_error()); r = 1; }
+            printf("stats v%u size=%u requests=%llu lookup=%llu read=%llu mkdir=%llu/%llu depth=%u\n", st.version, st.size,
+                (unsigned long long)st.requests, (unsigned long long)st.count[FUSE_LOOKUP], (unsigned long long)st.count[FUSE_READ],
+                (unsigned long long)st.count[FUSE_MKDIR], (unsigned long long)st.errors[FUSE_MKDIR], st.depth);
+            /* A program built against an older, smaller struct: only what it knows is written. */
+            struct { uint32_t size, version; uint64_t requests; uint64_t guard; } old = { .size = 16, .guard = 77 };
+            if (fastfuse_stats_get(s, (struct fastfuse_stats *)&old) != 0 || old.size != 16 || old.guard != 77) r = 1;
+            printf("old size=%u guard=%llu\n", old.size, (unsigned long long)old.guard);
+            const char *t = strstr(stats, "transport: ");
+            if (t) printf("%.*s\n", (int)strcspn(t, "\n"), t);
             fastfuse_destroy(s);
             return r;
         }
