@@ -19,17 +19,9 @@ public sealed class DistTests
     private static string Version => File.ReadLines(Path.Combine(NativeBuild.Repo, "Directory.Build.props"))
         .Select(l => l.Trim()).First(l => l.StartsWith("<Version>", StringComparison.Ordinal))["<Version>".Length..].Split('<')[0];
 
-    private static (int Code, string Output) Run(string file, IEnumerable<string> args, IDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = NativeBuild.Repo };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(20))) { p.Kill(true); return (-1, $"{file} timed out"); }
-        return (p.ExitCode, o.Result + e.Result);
-    }
+    private static (int Code, string Output) Run(string file, IEnumerable<string> args, IDictionary<string, string>? env = null) =>
+        NativeBuild.Exec(file, args, TimeSpan.FromMinutes(20), env: env);
+
 
     private static string Build()
     {

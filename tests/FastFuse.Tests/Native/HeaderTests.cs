@@ -13,16 +13,8 @@ public sealed partial class HeaderTests
 {
     private static string Header => Path.Combine(NativeBuild.Repo, "native", "include", "fastfuse.h");
 
-    private static (int Code, string Output) Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), $"{file} did not finish");
-        return (p.ExitCode, o.Result + e.Result);
-    }
+    private static (int Code, string Output) Run(string file, params string[] args) => NativeBuild.Exec(file, args, TimeSpan.FromMinutes(2));
+
 
     /// <summary>A translation unit that includes the header and takes the address of every declared function, so
     /// a declaration that does not parse, or a name that clashes, fails here.</summary>

@@ -15,17 +15,9 @@ public sealed class HostTests
     private const int SIGINT = 2;
     private static string Examples => Path.Combine(NativeBuild.Repo, "native", "examples");
 
-    private static (int Code, string Output) Run(string file, IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = cwd ?? NativeBuild.Repo };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(10))) { p.Kill(true); return (-1, $"{file} timed out"); }
-        return (p.ExitCode, o.Result + e.Result);
-    }
+    private static (int Code, string Output) Run(string file, IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null) =>
+        NativeBuild.Exec(file, args, TimeSpan.FromMinutes(10), cwd, env);
+
 
     /// <summary>A rustc that runs without rustup's proxy (no HOME or RUSTUP_HOME needed): a toolchain's own, else
     /// Debian's (installed when missing).</summary>

@@ -43,14 +43,19 @@ public sealed unsafe class NativeAbiTests
 
     /// <summary>Most of the callback table from C: readlink, xattrs, write, setattr, READDIRPLUS, NULL callbacks
     /// (ENOSYS), a positive return (EIO), init and destroy, the struct sizes the header promises.</summary>
+    /// <summary>The C filesystem of <see cref="AbiFsSource"/>, compiled against the library as <paramref name="name"/>.</summary>
+    private static string CompileAbiFs(string name)
+    {
+        string src = Path.Combine(Path.GetTempPath(), $"fastfuse-{name}-{Environment.ProcessId}.c");
+        File.WriteAllText(src, AbiFsSource);
+        try { return NativeBuild.CompileC(src, name); }
+        finally { File.Delete(src); }
+    }
+
     [MountFact]
     public void CallbackTableWorksFromC()
     {
-        string src = Path.Combine(Path.GetTempPath(), $"fastfuse-abi-{Environment.ProcessId}.c");
-        File.WriteAllText(src, AbiFsSource);
-        string exe;
-        try { exe = NativeBuild.CompileC(src, "abi_fs"); }
-        finally { File.Delete(src); }
+        string exe = CompileAbiFs("abi_fs");
 
         using var mnt = new TempDir();
         using var p = ChildProcess.Start(exe, mnt.Path);
@@ -112,11 +117,7 @@ public sealed unsafe class NativeAbiTests
     [MountFact]
     public void SessionOptionsInTheOptionString_TakeEffect()
     {
-        string src = Path.Combine(Path.GetTempPath(), $"fastfuse-abi-opts-{Environment.ProcessId}.c");
-        File.WriteAllText(src, AbiFsSource);
-        string exe;
-        try { exe = NativeBuild.CompileC(src, "abi_fs_opts"); }
-        finally { File.Delete(src); }
+        string exe = CompileAbiFs("abi_fs_opts");
         using var mnt = new TempDir();
         using var p = ChildProcess.Start(exe, mnt.Path, "fsname=abi_fs,entry_timeout=0,transport=uring,uring_depth=3,threads=1,spin=0,max_write=65536");
         Assert.True(p.WaitForStdout(l => l.StartsWith("serving"), TimeSpan.FromSeconds(20)), "abi_fs did not start\n" + p.AllOutput);
@@ -387,10 +388,13 @@ internal static unsafe class NativeBuild
         return exe;
     }
 
-    private static (int Code, string Output) Exec(string file, string[] args, TimeSpan timeout)
+    /// <summary>Run a program to its end (killed after <paramref name="timeout"/>): exit code and all it printed.</summary>
+    internal static (int Code, string Output) Exec(string file, IEnumerable<string> args, TimeSpan timeout, string? cwd = null,
+        IDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo };
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = cwd ?? Repo };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
