@@ -89,8 +89,12 @@ public abstract unsafe partial class TransportTests(FsKind kind, TransportKind t
             m.Within(TimeSpan.FromSeconds(120), () =>
             {
                 Run(3000);                                   // warm-up: JIT tiers, lazy statics
+                // Up to six tries of 5,000 requests, until one allocates nothing. An allocation per request shows in
+                // every try (5,000 × its size); in the full suite, with other tests jitting and mounting beside it, a
+                // fuse-uring loop thread was seen to allocate 72–120 bytes in three tries in a row once in a while
+                // (never alone, never under two CPU hogs): one-off work, not the steady state this test is about.
                 var tries = new List<long>();
-                for (int t = 0; t < 3 && (tries.Count == 0 || tries[^1] != 0); t++)
+                for (int t = 0; t < 6 && (tries.Count == 0 || tries[^1] != 0); t++)
                 {
                     long before = m.Session.Stats.LoopAllocatedBytes;
                     Run(5000);

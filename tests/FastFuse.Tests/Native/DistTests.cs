@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FastFuse.Tests.Infrastructure;
 
 namespace FastFuse.Tests.Native;
