@@ -37,11 +37,8 @@ internal static unsafe class Exports
 
             string path = Utf8(mountpoint);
             var sessionOptions = new SessionOptions();
-            string list = options == null ? "" : Utf8(options);
-            var (mountOptions, debug) = ParseOptions(list, sessionOptions);
-            if (threads > 0 && list.Split(',').Any(o => o.StartsWith("threads=", StringComparison.Ordinal)))
-                return LastError.Fail("fastfuse_mount: threads given twice, as the argument and as the threads= option");
             if (threads > 0) sessionOptions.Threads = threads;
+            var (mountOptions, debug) = ParseOptions(options == null ? "" : Utf8(options), sessionOptions, threadsGiven: threads > 0);
             if (debug) Log.Level = LogLevel.Debug;
 
             var fs = new NativeFileSystem(ops, opsSize, userdata);
@@ -235,7 +232,7 @@ internal static unsafe class Exports
     /// <summary>The option list of fastfuse_mount: the CLI's mount options, plus "debug" and the session's own
     /// threads=N, spin=US and max_write=BYTES (set into <paramref name="session"/>, as transport, uring_depth and
     /// no_splice_read are by <see cref="MountOptions.ApplyTo"/>).</summary>
-    internal static (MountOptions Options, bool Debug) ParseOptions(string list, SessionOptions session)
+    internal static (MountOptions Options, bool Debug) ParseOptions(string list, SessionOptions session, bool threadsGiven)
     {
         list = list.Trim();
         if (list.StartsWith("-o", StringComparison.Ordinal)) list = list[2..].TrimStart();
@@ -246,7 +243,7 @@ internal static unsafe class Exports
         {
             bool escaped = i > 0 && parts[i - 1].EndsWith('\\'); // "fsname=a\,debug": part of a value
             if (!escaped && parts[i] is "debug" or "-d") { debug = true; continue; }
-            if (!escaped && SessionOption(parts[i], session)) continue;
+            if (!escaped && SessionOption(parts[i], session, threadsGiven)) continue;
             kept.Add(parts[i]);
         }
         var options = MountOptions.Parse(string.Join(',', kept));
@@ -256,7 +253,7 @@ internal static unsafe class Exports
 
     /// <summary>threads=N (1–256), spin=US (0–1,000,000 µs a worker polls before sleeping), max_write=BYTES
     /// (4096 to 1 MiB): true when <paramref name="item"/> was one of them; a bad value is a MountException.</summary>
-    private static bool SessionOption(string item, SessionOptions session)
+    private static bool SessionOption(string item, SessionOptions session, bool threadsGiven)
     {
         int eq = item.IndexOf('=');
         if (eq < 0) return false;
@@ -266,6 +263,8 @@ internal static unsafe class Exports
                 ? n : throw new MountException($"option '{key}' needs a whole number from {min} to {max} (got '{value}')");
         switch (key)
         {
+            case "threads" when threadsGiven:
+                throw new MountException("fastfuse_mount: threads given twice, as the argument and as the threads= option");
             case "threads": session.Threads = (int)Number(1, 256); return true;
             case "spin": session.Spin = TimeSpan.FromMicroseconds(Number(0, 1_000_000)); return true;
             case "max_write": session.MaxWrite = (uint)Number(4096, 1 << 20); return true;   // 256 pages, the kernel's most

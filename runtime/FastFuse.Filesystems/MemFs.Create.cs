@@ -19,9 +19,9 @@ public sealed partial class MemFs
             int rc = GetDir(parent, out var d);
             if (rc != 0) return rc;
             // As the VFS orders it: search permission, then an existing name, then write permission.
-            if (Permitted(in ctx, d, MayExec) is int pe4 && pe4 != 0) return pe4;
+            if ((rc = Permitted(in ctx, d, MayExec)) != 0) return rc;
             if (d.Find(name) is not null) return Errno.EEXIST;
-            if (Permitted(in ctx, d, MayWrite) is int pe5 && pe5 != 0) return pe5;
+            if ((rc = Permitted(in ctx, d, MayWrite)) != 0) return rc;
             if (Interlocked.Increment(ref _inodes) > _maxInodes)
             {
                 Interlocked.Decrement(ref _inodes);
@@ -143,7 +143,7 @@ public sealed partial class MemFs
         {
             int rc = GetDir(parent, out var d);
             if (rc != 0) return rc;
-            if (Permitted(in ctx, d, MayWrite | MayExec) is int pe6 && pe6 != 0) return pe6;
+            if ((rc = Permitted(in ctx, d, MayWrite | MayExec)) != 0) return rc;
             if (Interlocked.Increment(ref _inodes) > _maxInodes)
             {
                 Interlocked.Decrement(ref _inodes);
@@ -176,7 +176,7 @@ public sealed partial class MemFs
             int rc = GetDir(newParent, out var d);
             if (rc != 0) return rc;
             if (d.Find(newName) is not null) return Errno.EEXIST;
-            if (Permitted(in ctx, d, MayWrite | MayExec) is int lp && lp != 0) return lp;
+            if ((rc = Permitted(in ctx, d, MayWrite | MayExec)) != 0) return rc;
             if (Pinned(n)) return Errno.EPERM;     // vfs_link: an immutable or append-only inode gets no new name
             var now = Timespec.Now();
             lock (n)

@@ -10,10 +10,11 @@ public sealed partial class MemFs
 
     public int Open(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
     {
+        int rc;
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is DirNode) return Errno.EISDIR;
-        if (Permitted(in ctx, n, OpenWants(flags)) is int pe1 && pe1 != 0) return pe1;
-        if (AppendOpenDenied(n, flags) is int ae && ae != 0) return ae;
+        if ((rc = Permitted(in ctx, n, OpenWants(flags))) != 0) return rc;
+        if ((rc = AppendOpenDenied(n, flags)) != 0) return rc;
         lock (n)
         {
             if (n.Nlink == 0 && n.OpenCount == 0) return Errno.ENOENT;
@@ -59,9 +60,10 @@ public sealed partial class MemFs
 
     public int Opendir(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open)
     {
+        int rc;
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         if (n is not DirNode) return Errno.ENOTDIR;
-        if (Permitted(in ctx, n, MayRead) is int pe2 && pe2 != 0) return pe2;
+        if ((rc = Permitted(in ctx, n, MayRead)) != 0) return rc;
         lock (n)
         {
             if (n.Nlink == 0 && n.OpenCount == 0) return Errno.ENOENT;
@@ -316,7 +318,7 @@ public sealed partial class MemFs
         int rc = CheckXattrName(n, name, write: true);
         if (rc != 0) return rc;
         if (Pinned(n)) return Errno.EPERM;   // xattr_permission: no xattr changes on immutable or append-only nodes
-        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) is int pe3 && pe3 != 0) return pe3;
+        if (name.StartsWith("user."u8) && (rc = Permitted(in ctx, n, MayWrite)) != 0) return rc;
         if (value.Length > XattrSizeMax) return Errno.E2BIG;
         if (name.StartsWith("trusted."u8) && ctx.Uid != 0) return Errno.EPERM;
         uint f = (uint)flags;
@@ -342,7 +344,7 @@ public sealed partial class MemFs
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         int rc = CheckXattrName(n, name, write: false);
         if (rc != 0) return rc;
-        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayRead) is int pe4 && pe4 != 0) return pe4;
+        if (name.StartsWith("user."u8) && (rc = Permitted(in ctx, n, MayRead)) != 0) return rc;
         lock (n)
         {
             var v = n.Xattrs?.Get(name);
@@ -372,7 +374,7 @@ public sealed partial class MemFs
         if (rc != 0) return rc;
         if (Pinned(n)) return Errno.EPERM;
         if (name.StartsWith("trusted."u8) && ctx.Uid != 0) return Errno.EPERM;
-        if (name.StartsWith("user."u8) && Permitted(in ctx, n, MayWrite) is int pe5 && pe5 != 0) return pe5;
+        if (name.StartsWith("user."u8) && (rc = Permitted(in ctx, n, MayWrite)) != 0) return rc;
         lock (n)
         {
             if (n.Xattrs is null || !n.Xattrs.Remove(name)) return Errno.ENODATA;

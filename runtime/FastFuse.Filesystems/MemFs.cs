@@ -156,13 +156,14 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
 
     public int Lookup(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry)
     {
+        int rc;
         if (name.Length > NameMax) return Errno.ENAMETOOLONG;
         _tree.EnterReadLock();
         try
         {
             if (!_table.TryGet(parent, out var p)) return Errno.ENOENT;
             if (p is not DirNode d) return Errno.ENOTDIR;
-            if (ctx.Uid != 0 && Permitted(in ctx, d, MayExec) is int pe1 && pe1 != 0) return pe1;
+            if (ctx.Uid != 0 && (rc = Permitted(in ctx, d, MayExec)) != 0) return rc;
             MemNode? n;
             if (name.Length == 1 && name[0] == (byte)'.') n = d;
             else if (name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') n = d.Parent ?? d;
@@ -214,6 +215,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
 
     public int Setattr(in RequestContext ctx, ulong nodeId, in FuseSetattrIn changes, ref FuseAttrOut attr)
     {
+        int rc;
         if (!_table.TryGet(nodeId, out var n)) return Errno.ENOENT;
         var valid = (SetattrValid)changes.Valid;
         bool root = ctx.Uid == 0;
@@ -231,7 +233,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
                 if (n is not FileNode) return Errno.EINVAL;
                 if ((long)changes.Size < 0 || (long)changes.Size > _options.MaxFileSize) return Errno.EFBIG;
                 // truncate(2) by path needs write permission; ftruncate (a handle is given) was checked at open.
-                if ((valid & SetattrValid.Fh) == 0 && Permitted(in ctx, n, MayWrite) is int pe2 && pe2 != 0) return pe2;
+                if ((valid & SetattrValid.Fh) == 0 && (rc = Permitted(in ctx, n, MayWrite)) != 0) return rc;
             }
             if ((valid & SetattrValid.Mode) != 0 && !owner)
             {
@@ -246,7 +248,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if ((valid & SetattrValid.Gid) != 0 && !root && changes.Gid != n.Gid && !_callerGroups.IsMember(in ctx, changes.Gid)) return Errno.EPERM;
             // Setting both times to "now" is allowed to anyone who may write the file.
             bool nowTimes = (valid & (SetattrValid.AtimeNow | SetattrValid.MtimeNow)) != 0;
-            if (nowTimes && !owner && Permitted(in ctx, n, MayWrite) is int pe3 && pe3 != 0) return pe3;
+            if (nowTimes && !owner && (rc = Permitted(in ctx, n, MayWrite)) != 0) return rc;
             bool explicitTimes = ((valid & SetattrValid.Atime) != 0 && (valid & SetattrValid.AtimeNow) == 0) ||
                                  ((valid & SetattrValid.Mtime) != 0 && (valid & SetattrValid.MtimeNow) == 0);
             // With writeback caching the kernel sends a writer's mtime (with ctime) as explicit times, and a caller's
@@ -346,6 +348,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
 
     private int Remove(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, bool dir)
     {
+        int rc;
         if (name.Length > NameMax) return Errno.ENAMETOOLONG;
         MemNode? dropped = null;
         _tree.EnterWriteLock();
@@ -355,11 +358,11 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if (p is not DirNode d) return Errno.ENOTDIR;
             if (dir && name.Length == 1 && name[0] == (byte)'.') return Errno.EINVAL;
             if (dir && name.Length == 2 && name[0] == (byte)'.' && name[1] == (byte)'.') return Errno.ENOTEMPTY;
-            if (Permitted(in ctx, d, MayExec) is int pe7 && pe7 != 0) return pe7;
+            if ((rc = Permitted(in ctx, d, MayExec)) != 0) return rc;
             var e = d.Find(name);
             if (e is null) return Errno.ENOENT;
-            if (Permitted(in ctx, d, MayWrite) is int pe8 && pe8 != 0) return pe8;
-            if (DeleteDenied(d, e.Node) is int de && de != 0) return de;
+            if ((rc = Permitted(in ctx, d, MayWrite)) != 0) return rc;
+            if ((rc = DeleteDenied(d, e.Node)) != 0) return rc;
             var n = e.Node;
             if (dir)
             {
@@ -404,6 +407,7 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
 
     public int Rename(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ulong newParent, ReadOnlySpan<byte> newName, uint flags)
     {
+        int rc;
         if ((flags & ~(Linux.RENAME_NOREPLACE | Linux.RENAME_EXCHANGE)) != 0) return Errno.EINVAL;
         if ((flags & Linux.RENAME_NOREPLACE) != 0 && (flags & Linux.RENAME_EXCHANGE) != 0) return Errno.EINVAL;
         if (name.Length > NameMax || newName.Length > NameMax) return Errno.ENAMETOOLONG;
@@ -417,18 +421,18 @@ public sealed partial class MemFs : IRawFileSystem, IDisposable
             if (!_table.TryGet(newParent, out var p2)) return Errno.ENOENT;
             if (p2 is not DirNode dst) return Errno.ENOTDIR;
             if (dst.Nlink == 0) return Errno.ENOENT; // target directory was removed
-            if (Either(Permitted(in ctx, src, MayExec), Permitted(in ctx, dst, MayExec)) is int pe9 && pe9 != 0) return pe9;
+            if ((rc = Either(Permitted(in ctx, src, MayExec), Permitted(in ctx, dst, MayExec))) != 0) return rc;
             var se = src.Find(name);
             if (se is null) return Errno.ENOENT;
             var de = dst.Find(newName);
             var sn = se.Node;
             var dn = de?.Node;
-            if (Either(Permitted(in ctx, src, MayWrite | MayExec), Permitted(in ctx, dst, MayWrite | MayExec)) is int pe10 && pe10 != 0) return pe10;
-            if (DeleteDenied(src, sn) is int dd1 && dd1 != 0) return dd1;
-            if (dn is not null && DeleteDenied(dst, dn) is int dd2 && dd2 != 0) return dd2;
+            if ((rc = Either(Permitted(in ctx, src, MayWrite | MayExec), Permitted(in ctx, dst, MayWrite | MayExec))) != 0) return rc;
+            if ((rc = DeleteDenied(src, sn)) != 0) return rc;
+            if (dn is not null && (rc = DeleteDenied(dst, dn)) != 0) return rc;
             // A directory that changes parent rewrites its "..": that needs write permission on it.
-            if (src != dst && sn is DirNode && Permitted(in ctx, sn, MayWrite) is int pe11 && pe11 != 0) return pe11;
-            if (src != dst && dn is DirNode && (flags & Linux.RENAME_EXCHANGE) != 0 && Permitted(in ctx, dn, MayWrite) is int pe12 && pe12 != 0) return pe12;
+            if (src != dst && sn is DirNode && (rc = Permitted(in ctx, sn, MayWrite)) != 0) return rc;
+            if (src != dst && dn is DirNode && (flags & Linux.RENAME_EXCHANGE) != 0 && (rc = Permitted(in ctx, dn, MayWrite)) != 0) return rc;
             if (StickyDenies(in ctx, src, sn)) return Errno.EPERM;
             if (dn is not null && StickyDenies(in ctx, dst, dn)) return Errno.EPERM;
             var now = Timespec.Now();
