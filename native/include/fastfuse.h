@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <linux/fuse.h>
 
 #ifdef __cplusplus
@@ -29,19 +30,36 @@ extern "C" {
 #endif
 
 #define FASTFUSE_VERSION_MAJOR 0
-#define FASTFUSE_VERSION_MINOR 1
+#define FASTFUSE_VERSION_MINOR 2
 #define FASTFUSE_VERSION_PATCH 0
 
 /* An open session: one mount, its worker threads and its stats. */
 typedef struct fastfuse_session fastfuse_session;
 
-/* Who asked: the request's id, the node it is about, the caller's credentials. */
+/*
+ * One request, from the moment its callback is called until it is answered: an opaque token (not a pointer to
+ * memory: never dereference it). Answer it with one fastfuse_reply_* call, inside the callback or later, from any
+ * thread. The token stays safe to pass after that: a second reply, or a reply after the session ended, is refused
+ * with -EALREADY and changes nothing.
+ */
+typedef struct fastfuse_req fastfuse_req;
+
+/* Who asked: the request's id, the node it is about, the caller's credentials. Lives on the library's stack:
+ * valid only during the callback it is passed to (copy what a later reply needs). */
 struct fastfuse_ctx {
 	uint64_t unique;  /* the kernel's request id */
 	uint64_t nodeid;  /* the node in the request header */
 	uint32_t uid, gid, pid;
 	uint32_t umask;   /* the caller's umask for mknod, mkdir and create (apply it yourself, once); 0 otherwise */
+	fastfuse_req *req; /* this request, for fastfuse_reply_* and fastfuse_req_* (since 0.2) */
 };
+
+/*
+ * Returned by a callback that answers through fastfuse_reply_*(ctx->req, ...) instead of its return value and out
+ * arguments. The reply may come before the callback returns (from this thread or another) or at any time after,
+ * from any thread. Whatever a callback returns, a reply made before it returned is the answer.
+ */
+#define FASTFUSE_ASYNC 1
 
 /* Directory entries being packed into a READDIR / READDIRPLUS reply; valid only inside the readdir callback. */
 struct fastfuse_dirbuf;
@@ -162,6 +180,93 @@ struct fastfuse_ops {
 	int (*bmap)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint32_t blocksize, uint64_t *block);
 	int (*syncfs)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino);
 };
+
+/*
+ * ---- Replies (the asynchronous style) ----
+ *
+ * A callback that returns FASTFUSE_ASYNC answers its request with exactly one of these, passing ctx->req. Each may
+ * be called inside the callback or later, from any thread, and copies what it is given before it returns (except
+ * fastfuse_reply_data_fd, see there). The out arguments of a callback are not used for a request answered this way.
+ *
+ * Every reply returns 0 when the request is answered, or a negative errno, and then the request is NOT answered:
+ *   -EALREADY  the request was answered already (a second reply), or the token is stale (the session ended and
+ *              answered it EIO, or its callback answered through its return value);
+ *   -EINVAL    NULL argument, or this reply does not fit the request's opcode (reply_attr to a LOOKUP…), or the
+ *              data is longer than the kernel asked for: answer again with the right reply.
+ * fastfuse_last_error() says which. The reply goes to the kernel before the call returns on /dev/fuse; on a ring
+ * transport it is queued to the ring's thread. A reply after the filesystem was unmounted is dropped (counted in
+ * fastfuse_stats as dropped_stale) and returns 0: the request is finished.
+ *
+ * A request that was never answered is answered EIO when its session ends (fastfuse_run returns, or
+ * fastfuse_unmount / fastfuse_destroy), so no caller waits for ever. FORGET and BATCH_FORGET have no answer and no
+ * token (libfuse's fuse_reply_none is implicit).
+ */
+
+/* Fail the request: err is an errno, positive as in libfuse or negative as callbacks return it.
+ * err 0 answers success without a payload, for the opcodes whose answer is only a status (UNLINK, RMDIR, RENAME,
+ * RELEASE, RELEASEDIR, FLUSH, FSYNC, FSYNCDIR, SETXATTR, REMOVEXATTR, ACCESS, SETLK, SETLKW, FALLOCATE, SYNCFS). */
+int fastfuse_reply_err(fastfuse_req *req, int err);
+/* LOOKUP (nodeid 0: a negative entry, cached for entry_valid), MKNOD, MKDIR, SYMLINK, LINK. On success the kernel
+ * holds one more lookup reference to entry->nodeid. */
+int fastfuse_reply_entry(fastfuse_req *req, const struct fuse_entry_out *entry);
+/* CREATE and TMPFILE: the new entry and its open file. */
+int fastfuse_reply_create(fastfuse_req *req, const struct fuse_entry_out *entry, const struct fuse_open_out *open);
+/* GETATTR, SETATTR. */
+int fastfuse_reply_attr(fastfuse_req *req, const struct fuse_attr_out *attr);
+/* OPEN, OPENDIR. */
+int fastfuse_reply_open(fastfuse_req *req, const struct fuse_open_out *open);
+/* Bytes: READ data (fewer than asked means end of file), READLINK's target (no NUL), READDIR / READDIRPLUS entries
+ * packed with fastfuse_add_direntry*, GETXATTR's value and LISTXATTR's names when the request's size was not 0.
+ * At most the size the kernel asked for. data may be NULL when size is 0. */
+int fastfuse_reply_buf(fastfuse_req *req, const void *data, size_t size);
+/* As fastfuse_reply_buf, gathered from `count` (0..1024) segments. */
+int fastfuse_reply_iov(fastfuse_req *req, const struct iovec *iov, int count);
+/* READ: `size` bytes of the file `fd` from `off` (fewer at its end). Inside the callback the bytes are spliced from
+ * fd to the kernel without passing through user memory where the transport can (keep fd open until the callback
+ * returns); from a later reply they are read before this call returns. */
+int fastfuse_reply_data_fd(fastfuse_req *req, int fd, int64_t off, size_t size);
+/* GETXATTR / LISTXATTR asked with size 0: the length the value (or the name list) needs. */
+int fastfuse_reply_xattr(fastfuse_req *req, size_t size);
+/* STATFS. */
+int fastfuse_reply_statfs(fastfuse_req *req, const struct fuse_statfs_out *st);
+/* GETLK: the lock that conflicts, or l_type F_UNLCK. */
+int fastfuse_reply_lock(fastfuse_req *req, const struct fuse_lk_out *lk);
+/* WRITE (bytes written, at most the size written), COPY_FILE_RANGE (below 2^32) and COPY_FILE_RANGE_64. */
+int fastfuse_reply_write(fastfuse_req *req, uint64_t count);
+/* LSEEK: the resulting offset. */
+int fastfuse_reply_lseek(fastfuse_req *req, int64_t off);
+/* BMAP: the device block. */
+int fastfuse_reply_bmap(fastfuse_req *req, uint64_t block);
+
+/*
+ * Pack one READDIR entry (fastfuse_add_direntry) or READDIRPLUS entry (fastfuse_add_direntry_plus, with attributes;
+ * the kernel takes a lookup reference to entry->nodeid unless the name is "." or "..") into buf, for a later
+ * fastfuse_reply_buf. Returns the bytes the entry takes; it is written only when that is at most `size`, so stop
+ * when the result is larger than the room left. 0 for a bad argument (NULL, or a name not 1..255 bytes).
+ * `mode_type` and `next_off` are as in fastfuse_dir_add. Reply with at most fastfuse_dir_size(db) bytes.
+ */
+size_t fastfuse_add_direntry(void *buf, size_t size, const char *name, uint64_t ino, uint32_t mode_type,
+                             int64_t next_off);
+size_t fastfuse_add_direntry_plus(void *buf, size_t size, const char *name, const struct fuse_entry_out *entry,
+                                  int64_t next_off);
+/* The size the kernel asked for in this READDIR / READDIRPLUS (valid during the readdir callback). */
+size_t fastfuse_dir_size(const struct fastfuse_dirbuf *db);
+
+/* 1 when the kernel has interrupted the request (the caller got a signal; answer -EINTR if you stop early), 0 if
+ * not, -EALREADY once it is answered. Cheap: one atomic read unless some request was interrupted. */
+int fastfuse_req_interrupted(fastfuse_req *req);
+
+/* Called once, on a library thread that serves no requests, when the request is interrupted: at once (on that
+ * thread) if it was already; never after the request was answered (a reply that races with it may still be
+ * answering: the callback must not assume the token is unanswered). May answer the request (-EINTR). Replaces an
+ * earlier registration for the same request. Returns 0, or -EALREADY. */
+typedef void (*fastfuse_interrupt_fn)(fastfuse_req *req, void *data);
+int fastfuse_req_interrupt_func(fastfuse_req *req, fastfuse_interrupt_fn fn, void *data);
+
+/* The caller's supplementary groups (read from /proc/PID/status, as libfuse does): up to `size` gids into list.
+ * Returns how many the caller has (more than size: call again with a larger list), or a negative errno (-ESRCH:
+ * the caller has exited; -EALREADY). Call it before answering. */
+int fastfuse_req_getgroups(fastfuse_req *req, int size, uint32_t *list);
 
 /*
  * Mount a filesystem. `options` is a comma-separated "-o" list (allow_other, default_permissions, ro, fsname=NAME,
