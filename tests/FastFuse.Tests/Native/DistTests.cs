@@ -77,17 +77,24 @@ public sealed class DistTests
         Assert.Contains($"#define FASTFUSE_VERSION_PATCH {parts[2]}\n", header);
     }
 
+    /// <summary>The compiler flags for dist/'s header (pkg-config --cflags fastfuse).</summary>
+    internal static string[] CFlags() => PkgConfig("--cflags", "fastfuse");
+
+    /// <summary>The link flags for dist/lib/libfastfuse.a into a program with a shared libc: -Bstatic for libfastfuse
+    /// only, then the libraries it needs (its Libs.private). Also used by <see cref="MemfsHostTests"/>.</summary>
+    internal static string[] ArchiveLinkFlags() =>
+        ["-Wl,-Bstatic", .. PkgConfig("--libs", "fastfuse"), "-Wl,-Bdynamic", .. PkgConfig("--libs-only-l", "--static", "fastfuse").Where(a => a != "-lfastfuse")];
+
     /// <summary>cc the hello example the way <paramref name="how"/> says, from dist/ only (its header, its .pc).</summary>
     private static string CompileHello(string how)
     {
         string src = Path.Combine(NativeBuild.Repo, "native", "examples", "hello.c");
         string exe = Path.Combine(Directory.CreateTempSubdirectory("fastfuse-dist-").FullName, "hello-" + how);
-        var cflags = PkgConfig("--cflags", "fastfuse");
+        var cflags = CFlags();
         string[] link = how switch
         {
             "shared" => [.. PkgConfig("--libs", "fastfuse"), $"-Wl,-rpath,{Path.Combine(Dist, "lib")}"],
-            // The archive into a program with a shared libc: -Bstatic for libfastfuse only.
-            "archive" => ["-Wl,-Bstatic", .. PkgConfig("--libs", "fastfuse"), "-Wl,-Bdynamic", .. PkgConfig("--libs-only-l", "--static", "fastfuse").Where(a => a != "-lfastfuse")],
+            "archive" => ArchiveLinkFlags(),
             _ => ["-static", .. PkgConfig("--libs", "--static", "fastfuse")],
         };
         var (code, output) = Run("/usr/bin/cc", ["-O2", .. cflags, src, .. link, "-o", exe]);
