@@ -14,12 +14,15 @@
  * kernel may cache names, attributes and "no such name": default 1 s each) and direct_io (every read and write
  * reaches us: no page cache). --stats prints the library's counters at exit.
  *
+ * Permission checks are the kernel's: memfs adds default_permissions to the options, so the kernel checks the mode
+ * bits, owners and the sticky bit before it asks us, as it does for ext4. (This costs a GETATTR per path component
+ * whenever attr_timeout is 0. `-o no_default_permissions`, memfs's own option, leaves it out: then nothing checks
+ * permissions, which is only safe when no one but the mounting user can reach the mount.)
+ *
  * What it is:
  *   - Files, directories, symlinks, hard links, FIFOs, sockets and device nodes; rename with RENAME_NOREPLACE and
  *     RENAME_EXCHANGE; extended attributes (user., trusted., security.); fallocate (KEEP_SIZE, PUNCH_HOLE,
  *     ZERO_RANGE); copy_file_range. Timestamps, link counts and errors as a local Linux filesystem (ext4) has them.
- *   - Permission checks are the kernel's: memfs always mounts with default_permissions, so the kernel checks the
- *     mode bits, owners and the sticky bit before it asks us, as it does for ext4.
  *   - One mutex guards the whole tree: callbacks run on several library threads at once, and on the reader thread.
  *   - Node numbers are never reused (a counter), so the kernel can never confuse an old node with a new one.
  *   - A node lives while it has a name, the kernel holds a lookup reference to it, or it is open. The kernel takes
@@ -1535,6 +1538,24 @@ static bool option_flag(const char *list, const char *flag)
 	return false;
 }
 
+/* Remove every `flag` item from the list, in place. */
+static void remove_option(char *list, const char *flag)
+{
+	size_t flen = strlen(flag);
+	char *out = list;
+	for (char *p = list; *p; ) {
+		char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!(len == flen && strncmp(p, flag, flen) == 0)) {
+			if (out != list) *out++ = ',';
+			memmove(out, p, len);
+			out += len;
+		}
+		p = end ? end + 1 : p + len;
+	}
+	*out = '\0';
+}
+
 static double option_seconds(const char *list, const char *key, double fallback)
 {
 	char v[64];
@@ -1642,8 +1663,10 @@ int main(int argc, char **argv)
 	};
 
 	/* Ours first, the user's after (a later fsname= wins). */
+	bool check_permissions = !option_flag(user_options, "no_default_permissions");
+	remove_option(user_options, "no_default_permissions");      /* ours: the library does not know it */
 	char options[4200];
-	snprintf(options, sizeof options, "fsname=memfs,subtype=memfs,default_permissions%s%s",
+	snprintf(options, sizeof options, "fsname=memfs,subtype=memfs%s%s%s", check_permissions ? ",default_permissions" : "",
 	         user_options[0] ? "," : "", user_options);
 
 	if (pthread_create(&fs.reader, NULL, reader_main, &fs) != 0) {

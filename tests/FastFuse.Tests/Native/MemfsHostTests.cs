@@ -390,8 +390,30 @@ public sealed unsafe class MemfsHostTests(ITestOutputHelper output)
     private static long Ns((long Sec, uint Nsec) t) => t.Sec * 1_000_000_000L + t.Nsec;
     private static long NowNs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L;
 
-    private const int ENOENT = 2, EPERM = 1, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOTEMPTY = 39,
+    private const int ENOENT = 2, EPERM = 1, EACCES = 13, EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, ENOTEMPTY = 39,
         ERANGE = 34, ENODATA = 61, EOPNOTSUPP = 95;
+
+    /// <summary>memfs leaves permission checks to the kernel: it mounts with default_permissions (another user is refused
+    /// a 0600 file, and may not chmod it), unless given its own no_default_permissions, which it keeps from the library.</summary>
+    [MountFact]
+    public void Memfs_MountsWithDefaultPermissions_UnlessToldNot()
+    {
+        string exe = BuildShared();
+        foreach (bool check in new[] { true, false })
+        {
+            using var m = new MemfsMount(exe, check ? "attr_timeout=0" : "attr_timeout=0,no_default_permissions");
+            string options = File.ReadLines("/proc/self/mountinfo").Single(l => l.Split(' ')[4] == m.Root);
+            Assert.True(options.Contains("default_permissions") == check, options);
+            Assert.DoesNotContain("no_default_permissions", options);
+            Assert.Equal(0, Err(chmod(m.Root, 0x1FF)));
+            File.WriteAllText(m.Path("secret"), "root only");
+            Assert.Equal(0, Err(chmod(m.Path("secret"), 0x180)));   // 0600, owned by root
+            int open = As(1000, 1000, () => OpenErr(m.Path("secret"), O_RDONLY));
+            int mode = As(1000, 1000, () => Err(chmod(m.Path("secret"), 0x1B6)));
+            Assert.Equal(check ? (EACCES, EPERM) : (0, 0), (open, mode));
+            m.Stop();
+        }
+    }
 
     /// <summary>SIGINT unmounts and memfs exits 0: then its reader thread can leave the mount at once.</summary>
     [MountFact]
