@@ -12,7 +12,8 @@
  * transport=…, threads=N…). memfs also reads four of them itself, since they are answers a filesystem gives and
  * not something the library does for it: entry_timeout=S, attr_timeout=S, negative_timeout=S (how long the
  * kernel may cache names, attributes and "no such name": default 1 s each) and direct_io (every read and write
- * reaches us: no page cache). --stats prints the library's counters at exit.
+ * reaches us: no page cache). --stats prints the library's counters at exit. (`sync_read`, memfs's own, answers READ in
+ * the callback instead of on the reader thread: see memfs_read.)
  *
  * Permission checks are the kernel's: memfs adds default_permissions to the options, so the kernel checks the mode
  * bits, owners and the sticky bit before it asks us, as it does for ext4. (This costs a GETATTR per path component
@@ -146,6 +147,7 @@ struct memfs {
 	/* what the replies promise the kernel (from the options) */
 	double entry_timeout, attr_timeout, negative_timeout;
 	bool direct_io;
+	bool sync_read;          /* answer READ in the callback (-o sync_read) */
 
 	/* the reader thread's queue (its own lock: a READ callback never waits for the tree) */
 	pthread_mutex_t qlock;
@@ -1001,13 +1003,18 @@ static int memfs_create(void *ud, const struct fastfuse_ctx *ctx, uint64_t paren
 	return FASTFUSE_ASYNC;
 }
 
+static int read_file(struct memfs *fs, uint64_t ino, int64_t off, size_t size, void *buf, size_t *n_bytes);
+
 /* READ: queued for the reader thread, answered from there (see reader_main). Only what the reply needs is kept:
- * ctx dies with this call, its token ctx->req does not. */
+ * ctx dies with this call, its token ctx->req does not.
+ * With -o sync_read (memfs's own option, for measuring what the hand-over costs: see perf/) READ is answered in the
+ * synchronous style instead: the bytes go into buf, the library's reply buffer, and the callback returns 0. */
 static int memfs_read(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, size_t size,
                       void *buf, size_t *len)
 {
-	(void)fh; (void)buf; (void)len;
+	(void)fh;
 	struct memfs *fs = ud;
+	if (fs->sync_read) return -read_file(fs, ino, off, size, buf, len);
 	struct read_job *job = malloc(sizeof *job);
 	if (!job) return reply_err(fs, ctx, ENOMEM);
 	*job = (struct read_job){ .req = ctx->req, .ino = ino, .off = off, .size = size };
@@ -1441,6 +1448,29 @@ static int memfs_removexattr(void *ud, const struct fastfuse_ctx *ctx, uint64_t 
 
 /* ------------------------------------------------------------------------------------------------ the reader */
 
+/* What a READ answers: up to `size` bytes from `off` into buf (fewer at the end of the file), their count in *n.
+ * 0 or an errno. */
+static int read_file(struct memfs *fs, uint64_t ino, int64_t off, size_t size, void *buf, size_t *n_bytes)
+{
+	int err = 0;
+	*n_bytes = 0;
+	pthread_mutex_lock(&fs->lock);
+	struct node *n = get_node(fs, ino);
+	if (!n) err = ENOENT;
+	else if (!is_reg(n)) err = is_dir(n) ? EISDIR : EINVAL;
+	else if (off < 0) err = EINVAL;
+	else {
+		if ((uint64_t)off < n->size) {
+			uint64_t left = n->size - (uint64_t)off;
+			*n_bytes = left < size ? (size_t)left : size;   /* fewer than asked: the end of the file */
+			read_bytes(n, (uint64_t)off, buf, *n_bytes);
+		}
+		accessed(n);
+	}
+	pthread_mutex_unlock(&fs->lock);
+	return err;
+}
+
 /*
  * The reader thread: takes READs from the queue, copies the bytes under the tree lock into a buffer of its own,
  * and answers with fastfuse_reply_buf outside the lock. A filesystem whose reads wait for something (a disk, the
@@ -1463,21 +1493,7 @@ static void serve_read(struct memfs *fs, struct read_job *job, unsigned char **b
 		*cap = job->size;
 	}
 	size_t n_bytes = 0;
-	int err = 0;
-	pthread_mutex_lock(&fs->lock);
-	struct node *n = get_node(fs, job->ino);
-	if (!n) err = ENOENT;
-	else if (!is_reg(n)) err = is_dir(n) ? EISDIR : EINVAL;
-	else if (job->off < 0) err = EINVAL;
-	else {
-		if ((uint64_t)job->off < n->size) {
-			uint64_t left = n->size - (uint64_t)job->off;
-			n_bytes = left < job->size ? (size_t)left : job->size;   /* fewer than asked: the end of the file */
-			read_bytes(n, (uint64_t)job->off, *buf, n_bytes);
-		}
-		accessed(n);
-	}
-	pthread_mutex_unlock(&fs->lock);
+	int err = read_file(fs, job->ino, job->off, job->size, *buf, &n_bytes);
 	int r = err ? fastfuse_reply_err(job->req, err) : fastfuse_reply_buf(job->req, *buf, n_bytes);
 	if (r != 0) reply_failed(fs, "read", r);
 	else atomic_fetch_add(&fs->reads_answered, 1);
@@ -1665,6 +1681,8 @@ int main(int argc, char **argv)
 	/* Ours first, the user's after (a later fsname= wins). */
 	bool check_permissions = !option_flag(user_options, "no_default_permissions");
 	remove_option(user_options, "no_default_permissions");      /* ours: the library does not know it */
+	fs.sync_read = option_flag(user_options, "sync_read");
+	remove_option(user_options, "sync_read");
 	char options[4200];
 	snprintf(options, sizeof options, "fsname=memfs,subtype=memfs%s%s%s", check_permissions ? ",default_permissions" : "",
 	         user_options[0] ? "," : "", user_options);

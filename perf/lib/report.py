@@ -9,10 +9,10 @@ Standard library only.
 import argparse, glob, json, math, os, statistics, sys, time
 from xml.sax.saxutils import escape
 
-PEERS = ["fastfuse-memfs", "fastfuse-c-memfs", "fastfuse-memfs-uring", "fastfuse-memfs-fuseuring", "fastfuse-memfs-wb", "fastfuse-loopback",
+PEERS = ["fastfuse-memfs", "fastfuse-c-memfs", "fastfuse-c-memfs-sync", "fastfuse-memfs-uring", "fastfuse-memfs-fuseuring", "fastfuse-memfs-wb", "fastfuse-loopback",
          "fastfuse-loopback-fuseuring", "fastfuse-loopback-wb", "gofuse-memfs", "gofuse-loopback", "libfuse-passthrough_ll",
          "libfuse-null"]
-PEER_CLASS = {"fastfuse-memfs": "memfs", "fastfuse-c-memfs": "memfs", "fastfuse-memfs-uring": "memfs", "fastfuse-memfs-fuseuring": "memfs",
+PEER_CLASS = {"fastfuse-memfs": "memfs", "fastfuse-c-memfs": "memfs", "fastfuse-c-memfs-sync": "memfs", "fastfuse-memfs-uring": "memfs", "fastfuse-memfs-fuseuring": "memfs",
               "gofuse-memfs": "memfs", "fastfuse-loopback": "loopback", "fastfuse-loopback-fuseuring": "loopback",
               "gofuse-loopback": "loopback", "libfuse-passthrough_ll": "loopback", "libfuse-null": "null",
               "fastfuse-memfs-wb": "memfs", "fastfuse-loopback-wb": "loopback"}
@@ -22,12 +22,18 @@ TRANSPORT_PAIRS = [("fastfuse-memfs-fuseuring", "fastfuse-memfs", "memfs fuse-ur
                    ("fastfuse-loopback-fuseuring", "fastfuse-loopback", "loopback fuse-uring/devfuse"),
                    ("fastfuse-memfs-wb", "fastfuse-memfs", "memfs writeback/without"),
                    ("fastfuse-loopback-wb", "fastfuse-loopback", "loopback writeback/without"),
-                   ("fastfuse-c-memfs", "fastfuse-memfs", "C host/C# memfs")]
+                   ("fastfuse-c-memfs", "fastfuse-memfs", "C host/C# memfs"),
+                   ("fastfuse-c-memfs-sync", "fastfuse-memfs", "C host sync READ/C# memfs")]
 # The C ABI's cost: the C memfs host (native/examples/memfs.c on libfastfuse.so) against the C# MemFs, same transport
-# and threads, per client operation: (metric, client operation, FUSE requests per operation).
-BOUNDARY = [("stat-storm-1t", "stat(), 1 thread", "LOOKUP + GETATTR"), ("stat-storm-2t", "stat(), 2 threads", "LOOKUP + GETATTR"),
-            ("randread-4k-1t", "4 KiB read, 1 thread", "READ"), ("randread-4k-2t", "4 KiB read, 2 threads", "READ"),
-            ("randread-4k-4t", "4 KiB read, 4 threads", "READ")]
+# and threads, per client operation: (C peer, metric, client operation, FUSE requests per operation).
+BOUNDARY = [("fastfuse-c-memfs", "stat-storm-1t", "stat(), 1 thread", "LOOKUP + GETATTR"),
+            ("fastfuse-c-memfs", "stat-storm-2t", "stat(), 2 threads", "LOOKUP + GETATTR"),
+            ("fastfuse-c-memfs", "randread-4k-1t", "4 KiB read, 1 thread", "READ, on memfs's reader thread"),
+            ("fastfuse-c-memfs", "randread-4k-2t", "4 KiB read, 2 threads", "READ, on memfs's reader thread"),
+            ("fastfuse-c-memfs", "randread-4k-4t", "4 KiB read, 4 threads", "READ, on memfs's reader thread"),
+            ("fastfuse-c-memfs-sync", "randread-4k-1t", "4 KiB read, 1 thread", "READ, in the callback (sync_read)"),
+            ("fastfuse-c-memfs-sync", "randread-4k-2t", "4 KiB read, 2 threads", "READ, in the callback (sync_read)"),
+            ("fastfuse-c-memfs-sync", "randread-4k-4t", "4 KiB read, 4 threads", "READ, in the callback (sync_read)")]
 # Which FastFuse variant each peer is compared with (fallback: fastfuse-memfs, marked ‡).
 COMPARE = {"gofuse-memfs": "fastfuse-memfs", "gofuse-loopback": "fastfuse-loopback",
            "libfuse-passthrough_ll": "fastfuse-loopback", "libfuse-null": "fastfuse-memfs"}
@@ -167,16 +173,16 @@ def main():
     # ---- the C ABI's cost per request: C host - C# MemFs, from the medians of throughput (ns per operation =
     # 1e9 / operations per second over all client threads) and of the p50 latency (one operation as a client sees it)
     boundary = []
-    for metric, what, reqs in BOUNDARY:
+    for cpeer, metric, what, reqs in BOUNDARY:
         per = {}
-        for peer in ("fastfuse-c-memfs", "fastfuse-memfs"):
+        for peer in (cpeer, "fastfuse-memfs"):
             rs = [r["metrics"][metric] for r in runs if r["peer"] == peer and r["status"] == "ok" and metric in r["metrics"]]
             v, p50 = med([m.get("value") for m in rs]), med([m.get("p50_us") for m in rs])
             per[peer] = (1e9 / v if v else None, p50 * 1000.0 if p50 is not None else None)
-        (c_ns, c_p50), (cs_ns, cs_p50) = per["fastfuse-c-memfs"], per["fastfuse-memfs"]
+        (c_ns, c_p50), (cs_ns, cs_p50) = per[cpeer], per["fastfuse-memfs"]
         if c_ns is None or cs_ns is None:
             continue
-        boundary.append({"metric": metric, "operation": what, "requests": reqs, "c_ns_per_op": c_ns, "csharp_ns_per_op": cs_ns,
+        boundary.append({"peer": cpeer, "metric": metric, "operation": what, "requests": reqs, "c_ns_per_op": c_ns, "csharp_ns_per_op": cs_ns,
                          "diff_ns": c_ns - cs_ns, "ratio": c_ns / cs_ns,
                          "c_p50_ns": c_p50, "csharp_p50_ns": cs_p50,
                          "p50_diff_ns": (c_p50 - cs_p50) if c_p50 is not None and cs_p50 is not None else None})
@@ -211,7 +217,7 @@ def main():
              "gofuse-memfs": "go-fuse memfs",
              "gofuse-loopback": "go-fuse loopback", "libfuse-passthrough_ll": "libfuse passthrough_ll",
              "libfuse-null": "libfuse null", "fastfuse-memfs-wb": "FF memfs writeback", "fastfuse-loopback-wb": "FF loopback writeback",
-             "fastfuse-c-memfs": "FF C memfs"}
+             "fastfuse-c-memfs": "FF C memfs", "fastfuse-c-memfs-sync": "FF C memfs sync READ"}
     others = [p for p in OTHERS if p in present]
     pairs = [(u, d, c) for u, d, c in TRANSPORT_PAIRS if u in present and d in present]
     hdr = ["workload", "unit"] + [short[p] for p in present] + [f"FF/{short[p]}" for p in others] + \
@@ -260,10 +266,11 @@ def main():
     if any_cross:
         L.append("‡ FastFuse loopback not available: compared with FastFuse memfs instead (memfs does no "
                  "backing-file syscalls, so this flatters FastFuse).")
-    if "fastfuse-c-memfs" in present:
+    if "fastfuse-c-memfs" in present or "fastfuse-c-memfs-sync" in present:
         L.append("FF C memfs = native/examples/memfs.c on libfastfuse.so (the C ABI, asynchronous replies, READ answered "
-                 "from its reader thread), devfuse and threads as FF memfs; C host/C# memfs = its figure ÷ FF memfs's, "
-                 "**bold** = the C host better.")
+                 "from its reader thread), devfuse and threads as FF memfs; FF C memfs sync READ = the same with READ "
+                 "answered in the callback (-o sync_read); C host…/C# memfs = its figure ÷ FF memfs's, **bold** = the C "
+                 "host better.")
     L.append("")
     if boundary:
         L.append("#### The C ABI's cost per request (C memfs host − C# MemFs, same transport and threads)")
@@ -281,7 +288,8 @@ def main():
                  "operation as its client thread sees it. The difference is what a request costs more (or less) when the "
                  "filesystem is C behind the C ABI than when it is C# inside the runtime: the crossing into C and back, "
                  "the reply through fastfuse_reply_* and, for READ, the hand-over to memfs's reader thread and its "
-                 "copy under memfs's lock. A stat() is a LOOKUP and a GETATTR here (timeouts 0): per FUSE request, halve it.")
+                 "copy under memfs's lock (the sync_read rows leave that hand-over out). A stat() is a LOOKUP and a "
+                 "GETATTR here (timeouts 0): per FUSE request, halve it.")
         L.append("")
     # allocation / GC section
     L.append("#### FastFuse allocations and GCs (JIT build, EventPipe System.Runtime counters)")
@@ -334,7 +342,7 @@ def main():
 
 COLORS = {"gofuse-memfs": "#1f77b4", "gofuse-loopback": "#17becf", "libfuse-passthrough_ll": "#ff7f0e",
           "libfuse-null": "#7f7f7f", "fastfuse-memfs": "#2ca02c", "fastfuse-loopback": "#98df8a",
-          "fastfuse-memfs-uring": "#bcbd22", "fastfuse-c-memfs": "#d62728", "fastfuse-memfs-fuseuring": "#17becf", "fastfuse-loopback-fuseuring": "#9edae5"}
+          "fastfuse-memfs-uring": "#bcbd22", "fastfuse-c-memfs": "#d62728", "fastfuse-c-memfs-sync": "#ff9896", "fastfuse-memfs-fuseuring": "#17becf", "fastfuse-loopback-fuseuring": "#9edae5"}
 
 
 def plot(ratios, medians, ff_ok, meta, now):

@@ -415,6 +415,20 @@ public sealed unsafe class MemfsHostTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>-o sync_read (memfs's own option, for perf/): READ answered in the callback, the synchronous style,
+    /// with nothing queued for the reader thread.</summary>
+    [MountFact]
+    public void Memfs_SyncRead_AnswersReadsInTheCallback()
+    {
+        using var m = new MemfsMount(BuildShared(), "direct_io,sync_read");
+        var data = new byte[300_000];
+        new Random(3).NextBytes(data);
+        File.WriteAllBytes(m.Path("f"), data);
+        Assert.True(data.AsSpan().SequenceEqual(File.ReadAllBytes(m.Path("f"))));
+        var stats = m.Stop();
+        Assert.True(stats.Reads > 0 && stats.Queued == 0 && stats.Answered == 0, stats.Line);
+    }
+
     /// <summary>SIGINT unmounts and memfs exits 0: then its reader thread can leave the mount at once.</summary>
     [MountFact]
     public void Memfs_UnmountsOnSigint_WithFilesOpen_AndExitsZero()
