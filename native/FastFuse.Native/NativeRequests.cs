@@ -64,7 +64,7 @@ internal unsafe struct ReqEntry
 /// <summary>What a request's answer is, for checking that a reply fits it and for writing an inline answer.</summary>
 internal enum ReplyTarget : byte
 {
-    Status, Entry, Create, Attr, Open, Data, Dir, Xattr, Statfs, Lock, Write, Lseek, Bmap,
+    Status, Entry, Create, Attr, Open, Data, Dir, Xattr, Statfs, Lock, Write, Lseek, Bmap, Statx, Poll, Ioctl,
 }
 
 /// <summary>

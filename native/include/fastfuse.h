@@ -84,6 +84,27 @@ int fastfuse_dir_add_plus(struct fastfuse_dirbuf *db, const char *name, const st
 /* 1 when the kernel asked for READDIRPLUS (use fastfuse_dir_add_plus), else 0. */
 int fastfuse_dir_is_plus(const struct fastfuse_dirbuf *db);
 
+/* statx(2) answers, laid out as the kernel's struct fuse_statx_out (protocol 7.39; declared here so any
+ * <linux/fuse.h> works). stat.mask says which fields are filled (STATX_BASIC_STATS, STATX_BTIME…). */
+struct fastfuse_sx_time { int64_t tv_sec; uint32_t tv_nsec; int32_t reserved; };
+struct fastfuse_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct fastfuse_sx_time atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare2[14];
+};
+struct fastfuse_statx_out {
+	uint64_t attr_valid;      /* seconds the kernel may cache it */
+	uint32_t attr_valid_nsec;
+	uint32_t flags;
+	uint64_t spare[2];
+	struct fastfuse_statx stat;
+};
+
 /* What the kernel offered at INIT and what the session asks for; see the init callback. */
 struct fastfuse_conn {
 	uint32_t proto_major;          /* the kernel's protocol version */
@@ -179,6 +200,31 @@ struct fastfuse_ops {
 	int (*setlk)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const struct fuse_lk_in *in, int wait);
 	int (*bmap)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint32_t blocksize, uint64_t *block);
 	int (*syncfs)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino);
+	/* ---- added in 0.2 ---- */
+	/* BATCH_FORGET: `count` forgets at once (the array is valid during the call). NULL: forget is called for each.
+	 * No answer and no token. */
+	void (*forget_multi)(void *ud, size_t count, const struct fuse_forget_one *forgets);
+	/* open(O_TMPFILE) in `parent`: create a file without a name (nlink 0) and open it; answer as create
+	 * (fastfuse_reply_create). Without O_EXCL it may later get a name through link. ctx->umask applies.
+	 * NULL: the kernel answers EOPNOTSUPP to O_TMPFILE on this mount. */
+	int (*tmpfile)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, uint32_t mode, int flags,
+	               struct fuse_entry_out *entry, struct fuse_open_out *open);
+	/* statx(2) asking for more than GETATTR carries (btime): fill out->stat and set out->stat.mask.
+	 * NULL: the kernel uses getattr from then on (no btime). */
+	int (*statx)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int has_fh, uint32_t sx_flags,
+	             uint32_t sx_mask, struct fastfuse_statx_out *out);
+	/* poll(2)/select/epoll on an open file: set *revents to the ready events among `events`. When flags has
+	 * FUSE_POLL_SCHEDULE_NOTIFY and nothing is ready, keep `kh` and call fastfuse_notify_poll(session, kh) once
+	 * something is: the kernel then polls again. NULL: the kernel treats every file as always ready. */
+	int (*poll)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, uint64_t kh, uint32_t flags,
+	            uint32_t events, uint32_t *revents);
+	/* ioctl(2) on an open file (restricted ioctls: the kernel copies `in_size` bytes in and `out_size` out, as
+	 * _IOC_SIZE(cmd) says). `arg` is the caller's address, never to be followed. Write at most out_size bytes of
+	 * output into out with their count in *out_len, and the ioctl's return value (>= 0) into *result.
+	 * Return -ENOTTY for a command you do not know. NULL: every ioctl on the mount fails with ENOTTY. */
+	int (*ioctl)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, uint32_t flags, uint32_t cmd,
+	             uint64_t arg, const void *in, size_t in_size, void *out, size_t out_size, int32_t *result,
+	             size_t *out_len);
 };
 
 /*
@@ -237,6 +283,12 @@ int fastfuse_reply_write(fastfuse_req *req, uint64_t count);
 int fastfuse_reply_lseek(fastfuse_req *req, int64_t off);
 /* BMAP: the device block. */
 int fastfuse_reply_bmap(fastfuse_req *req, uint64_t block);
+/* STATX. */
+int fastfuse_reply_statx(fastfuse_req *req, const struct fastfuse_statx_out *statx);
+/* POLL: the ready events. */
+int fastfuse_reply_poll(fastfuse_req *req, uint32_t revents);
+/* IOCTL: the ioctl's return value (>= 0) and at most the out_size the kernel asked for of output. */
+int fastfuse_reply_ioctl(fastfuse_req *req, int32_t result, const void *data, size_t size);
 
 /*
  * Pack one READDIR entry (fastfuse_add_direntry) or READDIRPLUS entry (fastfuse_add_direntry_plus, with attributes;
@@ -330,6 +382,68 @@ struct fastfuse_stats {
 
 /* Fill *out (see struct fastfuse_stats). Returns 0 or a negative errno (-EINVAL: NULL, or out->size below 8). */
 int fastfuse_stats_get(fastfuse_session *s, struct fastfuse_stats *out);
+
+/*
+ * Serve a filesystem mounted already: `fd` is an open /dev/fuse descriptor whose mount(2) was done by the caller
+ * (or a parent that passed it on, as mount.fuse3 does with /dev/fd/N). The session takes the descriptor and closes
+ * it in fastfuse_destroy. `options` holds only the session's own options (threads=, spin=, max_write=, transport=,
+ * uring_depth=, no_splice_read, debug): mount options belong to the mount(2) already made and are refused.
+ * fastfuse_unmount on such a session stops serving; unmounting the mount is the caller's (umount2). The kernel
+ * ends the session when the mount goes away (fastfuse_run then returns). Returns NULL on error.
+ */
+fastfuse_session *fastfuse_mount_fd(int fd, const char *options, const struct fastfuse_ops *ops, size_t ops_size,
+                                    void *userdata, int threads);
+
+/* The session a request belongs to (for notifications and backing files from inside a callback); NULL for a
+ * stale token. */
+fastfuse_session *fastfuse_req_session(fastfuse_req *req);
+
+/*
+ * ---- Notifications: the filesystem tells the kernel something changed (from any thread, also inside a callback,
+ * except fastfuse_notify_retrieve's answer, which needs a free worker) ----
+ * Each returns 0 or the kernel's negative errno: -ENOENT (the kernel does not know that node or name, which is
+ * not a failure: nothing was cached), -ENOSYS (the kernel's protocol is older than the notification), -ENOTCONN
+ * (the session has ended: nothing was written), -EINVAL for a bad argument.
+ */
+/* Drop cached attributes of ino, and its cached pages from off for len bytes (len 0: to the end; off < 0: only
+ * the attributes). */
+int fastfuse_notify_inval_inode(fastfuse_session *s, uint64_t ino, int64_t off, int64_t len);
+/* Drop the cached name in parent (and the node's attributes it carries); with expire_only the entry only times out
+ * (protocol 7.38). */
+int fastfuse_notify_inval_entry(fastfuse_session *s, uint64_t parent, const char *name, size_t namelen, int expire_only);
+/* The name in parent that referred to child was removed: the kernel drops it and its dentry (as after unlink). */
+int fastfuse_notify_delete(fastfuse_session *s, uint64_t parent, uint64_t child, const char *name, size_t namelen);
+/* Put `size` bytes into ino's page cache at off (the file grows to cover them). */
+int fastfuse_notify_store(fastfuse_session *s, uint64_t ino, int64_t off, const void *data, size_t size);
+/* Ask the kernel for up to `size` bytes of ino's page cache from off. fn is called once, on a library thread,
+ * with what the kernel had (buf valid during the call; err 0), or with err < 0 if the kernel refused or the
+ * session ended first. Returns 0 when asked (fn will be called) or a negative errno (fn will not). */
+typedef void (*fastfuse_retrieve_fn)(void *data, int err, int64_t off, const void *buf, size_t size);
+int fastfuse_notify_retrieve(fastfuse_session *s, uint64_t ino, int64_t off, size_t size, fastfuse_retrieve_fn fn,
+                             void *data);
+/* A poll handle (kh from the poll callback) is ready: the kernel polls again. */
+int fastfuse_notify_poll(fastfuse_session *s, uint64_t kh);
+/* The kernel sends every request it has not had an answer to again (protocol 7.40). */
+int fastfuse_notify_resend(fastfuse_session *s);
+/* Every cached name becomes stale at once (protocol 7.44). */
+int fastfuse_notify_inc_epoch(fastfuse_session *s);
+/* Ask the kernel to forget these nodes if nothing uses them (protocol 7.45). */
+int fastfuse_notify_prune(fastfuse_session *s, const uint64_t *nodeids, size_t count);
+
+/*
+ * ---- FUSE passthrough: reads and writes of a file go to a backing file in the kernel ----
+ * Ask for FUSE_PASSTHROUGH (1ULL << 37) in the init callback's want, register the backing file here, and answer
+ * OPEN or CREATE with fastfuse_open_passthrough. Needs CAP_SYS_ADMIN.
+ */
+/* Register fd (an open regular file; keep it open or not, the kernel holds its own reference) as a backing file.
+ * Returns its backing id (> 0) or a negative errno (-EPERM without CAP_SYS_ADMIN, -EOPNOTSUPP when passthrough
+ * was not agreed at INIT). */
+int fastfuse_backing_open(fastfuse_session *s, int fd);
+/* Drop a backing id once no open reply will use it again (open files keep their backing file). 0 or -errno. */
+int fastfuse_backing_close(fastfuse_session *s, int backing_id);
+/* Mark an OPEN / CREATE answer as passthrough to backing_id (sets FOPEN_PASSTHROUGH and the backing id field,
+ * which older <linux/fuse.h> call padding). Returns 0, or -EINVAL for NULL or an id <= 0. */
+int fastfuse_open_passthrough(struct fuse_open_out *out, int backing_id);
 
 /* Why the last call on this thread failed; valid until the next fastfuse_ call on this thread. Never NULL. */
 const char *fastfuse_last_error(void);
