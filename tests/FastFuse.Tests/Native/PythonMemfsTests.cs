@@ -177,6 +177,27 @@ public sealed unsafe class PythonMemfsTests
         Assert.Contains("memfs.py: destroy", p.Stdout);
     }
 
+    /// <summary>SIGINT while a file is open: fastfuse_unmount says EBUSY, memfs.py detaches (lazy) instead, and exits 0
+    /// once the session ends.</summary>
+    [MountFact]
+    public void Memfs_SigintWithAFileOpen_DetachesAndExitsZero()
+    {
+        using var mnt = new TempDir();
+        using var p = StartHost("memfs.py", mnt.Path);
+        Assert.True(p.WaitForStdout(l => l.Contains("serving"), TimeSpan.FromSeconds(20)), "memfs.py did not start\n" + p.AllOutput);
+        File.WriteAllText(Path.Combine(mnt.Path, "open"), "still open");
+        using (var fs = new FileStream(Path.Combine(mnt.Path, "open"), FileMode.Open, FileAccess.Read))
+        {
+            p.Signal(SIGINT);
+            var until = DateTime.UtcNow.AddSeconds(20);
+            while (MountTable.IsMounted(mnt.Path) && DateTime.UtcNow < until) Thread.Sleep(20);
+            Assert.False(MountTable.IsMounted(mnt.Path), "not detached after SIGINT\n" + p.AllOutput);
+        }
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(20)), "memfs.py did not exit\n" + p.AllOutput);
+        Assert.True(p.ExitCode == 0, $"exit code {p.ExitCode}\n{p.AllOutput}");
+        Assert.DoesNotContain("unmount:", p.AllOutput);
+    }
+
     /// <summary>memfs.py declares the structs by hand: every size and offset it has must be the C compiler's, from
     /// fastfuse.h and the system's &lt;linux/fuse.h&gt;.</summary>
     [Fact]
