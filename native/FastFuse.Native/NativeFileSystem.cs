@@ -44,6 +44,19 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         return room;
     }
 
+    /// <summary>Take this request's token (<c>ctx-&gt;req</c>) with the out arguments an inline reply writes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private nint Begin(in RequestContext ctx, ReplyTarget kind, void* out1 = null, int cap = 0, void* out2 = null, uint requested = 0) =>
+        NativeRequests.Begin(this, in ctx, kind, out1, cap, out2, requested);
+
+    /// <summary>The callback returned <paramref name="r"/>: its result, or the reply it made, or Deferred.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Done(nint req, int r, in RequestContext ctx)
+    {
+        int s = NativeRequests.End(req, r, in ctx, out _);
+        return s == NativeRequests.NotReplied ? Result(r) : s;
+    }
+
     // ---- lifecycle ----------------------------------------------------------------------------------------
 
     public void Init(FuseConnection c)
@@ -71,8 +84,11 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         c.MaxStackDepth = n.MaxStackDepth;
     }
 
+    /// <summary>The session ended: requests still waiting for a reply are answered EIO first (their tokens die), then
+    /// the C destroy callback runs.</summary>
     public void Destroy()
     {
+        NativeRequests.AbandonAll(this);
         var f = _ops.Destroy;
         if (f != null) f(_ud);
     }
@@ -92,7 +108,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (FuseEntryOut* e = &entry)
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length, e));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Entry, e, sizeof(FuseEntryOut));
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length, e), in ctx);
+            }
     }
 
     public int Mknod(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint rdev, uint umask, ref FuseEntryOut entry)
@@ -102,7 +121,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx, umask);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (FuseEntryOut* e = &entry)
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length, mode, rdev, e));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Entry, e, sizeof(FuseEntryOut));
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length, mode, rdev, e), in ctx);
+            }
     }
 
     public int Mkdir(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint umask, ref FuseEntryOut entry)
@@ -112,7 +134,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx, umask);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (FuseEntryOut* e = &entry)
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length, mode, e));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Entry, e, sizeof(FuseEntryOut));
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length, mode, e), in ctx);
+            }
     }
 
     public int Unlink(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name)
@@ -121,7 +146,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Status);
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length), in ctx);
+            }
     }
 
     public int Rmdir(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name)
@@ -130,7 +158,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Status);
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length), in ctx);
+            }
     }
 
     public int Symlink(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target, ref FuseEntryOut entry)
@@ -141,7 +172,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (byte* t = CString(target, stackalloc byte[PathRoom]))
         fixed (FuseEntryOut* e = &entry)
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length, t, (nuint)target.Length, e));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Entry, e, sizeof(FuseEntryOut));
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length, t, (nuint)target.Length, e), in ctx);
+            }
     }
 
     public int Rename(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ulong newParent, ReadOnlySpan<byte> newName, uint flags)
@@ -151,7 +185,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (byte* nn = CString(newName, stackalloc byte[NameRoom]))
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length, newParent, nn, (nuint)newName.Length, flags));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Status);
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length, newParent, nn, (nuint)newName.Length, flags), in ctx);
+            }
     }
 
     public int Link(in RequestContext ctx, ulong nodeId, ulong newParent, ReadOnlySpan<byte> newName, ref FuseEntryOut entry)
@@ -161,7 +198,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(newName, stackalloc byte[NameRoom]))
         fixed (FuseEntryOut* e = &entry)
-            return Result(f(_ud, &c, nodeId, newParent, n, (nuint)newName.Length, e));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Entry, e, sizeof(FuseEntryOut));
+                return Done(c.Req, f(_ud, &c, nodeId, newParent, n, (nuint)newName.Length, e), in ctx);
+            }
     }
 
     public int Create(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open)
@@ -172,7 +212,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (FuseEntryOut* e = &entry)
         fixed (FuseOpenOut* o = &open)
-            return Result(f(_ud, &c, parent, n, (nuint)name.Length, mode, flags, e, o));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Create, e, sizeof(FuseEntryOut), o);
+                return Done(c.Req, f(_ud, &c, parent, n, (nuint)name.Length, mode, flags, e, o), in ctx);
+            }
     }
 
     // ---- attributes ---------------------------------------------------------------------------------------
@@ -183,7 +226,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (FuseAttrOut* a = &attr)
-            return Result(f(_ud, &c, nodeId, fh.GetValueOrDefault(), fh.HasValue ? 1 : 0, a));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Attr, a, sizeof(FuseAttrOut));
+                return Done(c.Req, f(_ud, &c, nodeId, fh.GetValueOrDefault(), fh.HasValue ? 1 : 0, a), in ctx);
+            }
     }
 
     public int Setattr(in RequestContext ctx, ulong nodeId, in FuseSetattrIn changes, ref FuseAttrOut attr)
@@ -193,7 +239,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         fixed (FuseSetattrIn* i = &changes)
         fixed (FuseAttrOut* a = &attr)
-            return Result(f(_ud, &c, nodeId, i, a));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Attr, a, sizeof(FuseAttrOut));
+                return Done(c.Req, f(_ud, &c, nodeId, i, a), in ctx);
+            }
     }
 
     public int Readlink(in RequestContext ctx, ulong nodeId, ref DataReply target)
@@ -207,7 +256,15 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         // Safe: space is the worker's pinned reply buffer, valid for this request; C writes at most room bytes.
         byte* buf = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(space));
         nuint len = nuint.MaxValue; // untouched: the target is the NUL-terminated string in buf
-        int r = Result(f(_ud, &c, nodeId, buf, (nuint)room, &len));
+        c.Req = Begin(in ctx, ReplyTarget.Data, buf, room, requested: (uint)room);
+        int raw = f(_ud, &c, nodeId, buf, (nuint)room, &len);
+        int s = NativeRequests.End(c.Req, raw, in ctx, out var inline);
+        if (s != NativeRequests.NotReplied)
+        {
+            if (s == 0) target.Commit(inline.Len);
+            return s;
+        }
+        int r = Result(raw);
         if (r != 0) return r;
         int n = len == nuint.MaxValue ? new ReadOnlySpan<byte>(buf, room).IndexOf((byte)0) : (int)Math.Min(len, (nuint)room);
         if (n < 0) n = room;
@@ -220,7 +277,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Access;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, mask));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, mask), in ctx);
+        }
     }
 
     public int Statfs(in RequestContext ctx, ulong nodeId, ref FuseStatfsOut statfs)
@@ -229,7 +289,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (FuseStatfsOut* s = &statfs)
-            return Result(f(_ud, &c, nodeId, s));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Statfs, s, sizeof(FuseStatfsOut));
+                return Done(c.Req, f(_ud, &c, nodeId, s), in ctx);
+            }
     }
 
     // ---- files --------------------------------------------------------------------------------------------
@@ -240,7 +303,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (FuseOpenOut* o = &open)
-            return Result(f(_ud, &c, nodeId, flags, o));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Open, o, sizeof(FuseOpenOut));
+                return Done(c.Req, f(_ud, &c, nodeId, flags, o), in ctx);
+            }
     }
 
     /// <summary>
@@ -257,7 +323,17 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         // Safe: space is the worker's pinned reply buffer, valid for this request; C writes at most room bytes.
         byte* buf = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(space));
         nuint len = 0;
-        int r = Result(f(_ud, &c, nodeId, fh, offset, (nuint)room, buf, &len));
+        c.Req = Begin(in ctx, ReplyTarget.Data, buf, room, requested: (uint)data.Limit);
+        int raw = f(_ud, &c, nodeId, fh, offset, (nuint)room, buf, &len);
+        int s = NativeRequests.End(c.Req, raw, in ctx, out var inline);
+        if (s != NativeRequests.NotReplied)
+        {
+            if (s != 0) return s;
+            if (inline.Fd >= 0) data.AppendFile(inline.Fd, inline.FdOff, inline.Len);   // spliced by the worker
+            else data.Commit(inline.Len);
+            return 0;
+        }
+        int r = Result(raw);
         if (r != 0) return r;
         if (len > (nuint)room) return Errno.EIO; // the callback claims more than the room it was given: refuse to send it
         data.Commit((int)len);
@@ -272,10 +348,17 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         uint w = 0;
         int r;
+        c.Req = Begin(in ctx, ReplyTarget.Write, requested: (uint)data.Length);
         fixed (byte* d = data)
-            r = Result(f(_ud, &c, nodeId, fh, offset, d, (nuint)data.Length, writeFlags, &w));
+            r = f(_ud, &c, nodeId, fh, offset, d, (nuint)data.Length, writeFlags, &w);
+        int s = NativeRequests.End(c.Req, r, in ctx, out var inline);
+        if (s != NativeRequests.NotReplied)
+        {
+            written = (uint)inline.Value;
+            return s;
+        }
         written = w;
-        return r;
+        return Result(r);
     }
 
     public int Release(in RequestContext ctx, ulong nodeId, ulong fh, int flags, uint releaseFlags, ulong lockOwner)
@@ -283,7 +366,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Release;
         if (f == null) return Status.Ok;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, fh, flags, releaseFlags, lockOwner));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, fh, flags, releaseFlags, lockOwner), in ctx);
+        }
     }
 
     public int Flush(in RequestContext ctx, ulong nodeId, ulong fh, ulong lockOwner)
@@ -291,7 +377,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Flush;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, fh, lockOwner));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, fh, lockOwner), in ctx);
+        }
     }
 
     public int Fsync(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync)
@@ -299,7 +388,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Fsync;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, fh, dataSync ? 1 : 0));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, fh, dataSync ? 1 : 0), in ctx);
+        }
     }
 
     public int Fallocate(in RequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode)
@@ -307,7 +399,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Fallocate;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, fh, offset, length, mode));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, fh, offset, length, mode), in ctx);
+        }
     }
 
     public int Lseek(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int whence, out long result)
@@ -317,9 +412,16 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         long res = 0;
-        int r = Result(f(_ud, &c, nodeId, fh, offset, whence, &res));
+        c.Req = Begin(in ctx, ReplyTarget.Lseek);
+        int r = f(_ud, &c, nodeId, fh, offset, whence, &res);
+        int s = NativeRequests.End(c.Req, r, in ctx, out var inline);
+        if (s != NativeRequests.NotReplied)
+        {
+            result = inline.Value;
+            return s;
+        }
         result = res;
-        return r;
+        return Result(r);
     }
 
     public int CopyFileRange(in RequestContext ctx, ulong nodeIn, ulong fhIn, long offsetIn, ulong nodeOut, ulong fhOut, long offsetOut, ulong length, ulong flags, out ulong copied)
@@ -329,9 +431,16 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         ulong n = 0;
-        int r = Result(f(_ud, &c, nodeIn, fhIn, offsetIn, nodeOut, fhOut, offsetOut, length, flags, &n));
+        c.Req = Begin(in ctx, ReplyTarget.Write);
+        int r = f(_ud, &c, nodeIn, fhIn, offsetIn, nodeOut, fhOut, offsetOut, length, flags, &n);
+        int s = NativeRequests.End(c.Req, r, in ctx, out var inline);
+        if (s != NativeRequests.NotReplied)
+        {
+            copied = (ulong)inline.Value;
+            return s;
+        }
         copied = n;
-        return r;
+        return Result(r);
     }
 
     public int Getlk(in RequestContext ctx, ulong nodeId, in FuseLkIn lk, ref FuseLkOut result)
@@ -341,7 +450,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         fixed (FuseLkIn* i = &lk)
         fixed (FuseLkOut* o = &result)
-            return Result(f(_ud, &c, nodeId, i, o));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Lock, o, sizeof(FuseLkOut));
+                return Done(c.Req, f(_ud, &c, nodeId, i, o), in ctx);
+            }
     }
 
     public int Setlk(in RequestContext ctx, ulong nodeId, in FuseLkIn lk, bool wait)
@@ -350,7 +462,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (FuseLkIn* i = &lk)
-            return Result(f(_ud, &c, nodeId, i, wait ? 1 : 0));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Status);
+                return Done(c.Req, f(_ud, &c, nodeId, i, wait ? 1 : 0), in ctx);
+            }
     }
 
     public int Bmap(in RequestContext ctx, ulong nodeId, uint blockSize, ref ulong block)
@@ -358,8 +473,12 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Bmap;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        fixed (ulong* b = &block)
-            return Result(f(_ud, &c, nodeId, blockSize, b));
+        ulong bl = block;
+        c.Req = Begin(in ctx, ReplyTarget.Bmap);
+        int r = f(_ud, &c, nodeId, blockSize, &bl);
+        int s = NativeRequests.End(c.Req, r, in ctx, out var inline);
+        block = s != NativeRequests.NotReplied ? (ulong)inline.Value : bl;
+        return s != NativeRequests.NotReplied ? s : Result(r);
     }
 
     public int Syncfs(in RequestContext ctx, ulong nodeId)
@@ -367,7 +486,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Syncfs;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId), in ctx);
+        }
     }
 
     // ---- extended attributes ------------------------------------------------------------------------------
@@ -379,7 +501,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
         fixed (byte* v = value)
-            return Result(f(_ud, &c, nodeId, n, (nuint)name.Length, v, (nuint)value.Length, flags));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Status);
+                return Done(c.Req, f(_ud, &c, nodeId, n, (nuint)name.Length, v, (nuint)value.Length, flags), in ctx);
+            }
     }
 
     public int Getxattr(in RequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name, ref XattrReply value)
@@ -388,20 +513,23 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
+        fixed (XattrReply* x = &value)
         {
             if (value.IsSizeProbe)
             {
                 nuint need = 0;
-                int r = Result(f(_ud, &c, nodeId, n, (nuint)name.Length, null, 0, &need));
-                return r != 0 ? r : SetProbe(ref value, need);
+                c.Req = Begin(in ctx, ReplyTarget.Xattr, x);
+                int raw = f(_ud, &c, nodeId, n, (nuint)name.Length, null, 0, &need);
+                return Probed(c.Req, raw, in ctx, ref value, need);
             }
             var room = value.Reserve((int)Math.Min(value.RequestedSize, int.MaxValue), out int err);
             if (err != 0) return err;
             nuint len = 0;
-            int r2;
+            c.Req = Begin(in ctx, ReplyTarget.Xattr, x, requested: value.RequestedSize);
+            int raw2;
             fixed (byte* b = room)
-                r2 = Result(f(_ud, &c, nodeId, n, (nuint)name.Length, b, (nuint)room.Length, &len));
-            return r2 != 0 ? r2 : Commit(ref value, len);
+                raw2 = f(_ud, &c, nodeId, n, (nuint)name.Length, b, (nuint)room.Length, &len);
+            return Filled(c.Req, raw2, in ctx, ref value, len);
         }
     }
 
@@ -410,19 +538,42 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Listxattr;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        if (names.IsSizeProbe)
+        fixed (XattrReply* x = &names)
         {
-            nuint need = 0;
-            int r = Result(f(_ud, &c, nodeId, null, 0, &need));
-            return r != 0 ? r : SetProbe(ref names, need);
+            if (names.IsSizeProbe)
+            {
+                nuint need = 0;
+                c.Req = Begin(in ctx, ReplyTarget.Xattr, x);
+                int raw = f(_ud, &c, nodeId, null, 0, &need);
+                return Probed(c.Req, raw, in ctx, ref names, need);
+            }
+            var room = names.Reserve((int)Math.Min(names.RequestedSize, int.MaxValue), out int err);
+            if (err != 0) return err;
+            nuint len = 0;
+            c.Req = Begin(in ctx, ReplyTarget.Xattr, x, requested: names.RequestedSize);
+            int raw2;
+            fixed (byte* b = room)
+                raw2 = f(_ud, &c, nodeId, b, (nuint)room.Length, &len);
+            return Filled(c.Req, raw2, in ctx, ref names, len);
         }
-        var room = names.Reserve((int)Math.Min(names.RequestedSize, int.MaxValue), out int err);
-        if (err != 0) return err;
-        nuint len = 0;
-        int r2;
-        fixed (byte* b = room)
-            r2 = Result(f(_ud, &c, nodeId, b, (nuint)room.Length, &len));
-        return r2 != 0 ? r2 : Commit(ref names, len);
+    }
+
+    /// <summary>A size query answered: by a reply (already in the XattrReply), or by the callback's *len.</summary>
+    private static int Probed(nint req, int raw, in RequestContext ctx, ref XattrReply reply, nuint need)
+    {
+        int s = NativeRequests.End(req, raw, in ctx, out _);
+        if (s != NativeRequests.NotReplied) return s;
+        int r = Result(raw);
+        return r != 0 ? r : SetProbe(ref reply, need);
+    }
+
+    /// <summary>A value answered: by a reply (already in the XattrReply), or written in place with its length.</summary>
+    private static int Filled(nint req, int raw, in RequestContext ctx, ref XattrReply reply, nuint len)
+    {
+        int s = NativeRequests.End(req, raw, in ctx, out _);
+        if (s != NativeRequests.NotReplied) return s;
+        int r = Result(raw);
+        return r != 0 ? r : Commit(ref reply, len);
     }
 
     private static int SetProbe(ref XattrReply reply, nuint need)
@@ -446,7 +597,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (byte* n = CString(name, stackalloc byte[NameRoom]))
-            return Result(f(_ud, &c, nodeId, n, (nuint)name.Length));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Status);
+                return Done(c.Req, f(_ud, &c, nodeId, n, (nuint)name.Length), in ctx);
+            }
     }
 
     // ---- directories --------------------------------------------------------------------------------------
@@ -457,7 +611,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Status.Ok;
         var c = new NativeCtx(in ctx);
         fixed (FuseOpenOut* o = &open)
-            return Result(f(_ud, &c, nodeId, flags, o));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Open, o, sizeof(FuseOpenOut));
+                return Done(c.Req, f(_ud, &c, nodeId, flags, o), in ctx);
+            }
     }
 
     /// <summary>The C side gets the address of the reply (a ref struct, so it lives on this worker's stack for the
@@ -468,7 +625,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
         fixed (DirectoryReply* db = &entries)
-            return Result(f(_ud, &c, nodeId, fh, offset, db));
+            {
+                c.Req = Begin(in ctx, ReplyTarget.Dir, (byte*)db, 0, null, (uint)db->Capacity);
+                return Done(c.Req, f(_ud, &c, nodeId, fh, offset, db), in ctx);
+            }
     }
 
     public int Releasedir(in RequestContext ctx, ulong nodeId, ulong fh, int flags)
@@ -476,7 +636,10 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Releasedir;
         if (f == null) return Status.Ok;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, fh, flags));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, fh, flags), in ctx);
+        }
     }
 
     public int Fsyncdir(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync)
@@ -484,6 +647,9 @@ internal sealed unsafe class NativeFileSystem : IRawFileSystem
         var f = _ops.Fsyncdir;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        return Result(f(_ud, &c, nodeId, fh, dataSync ? 1 : 0));
+        {
+            c.Req = Begin(in ctx, ReplyTarget.Status);
+            return Done(c.Req, f(_ud, &c, nodeId, fh, dataSync ? 1 : 0), in ctx);
+        }
     }
 }

@@ -5,7 +5,7 @@ using FastFuse.Kernel;
 
 namespace FastFuse.Native;
 
-/// <summary><c>struct fastfuse_ctx</c>: who asked (32 bytes).</summary>
+/// <summary><c>struct fastfuse_ctx</c>: who asked, and the request token (40 bytes).</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct NativeCtx
 {
@@ -13,6 +13,8 @@ internal struct NativeCtx
     public ulong NodeId;
     public uint Uid, Gid, Pid;
     public uint Umask;
+    /// <summary>fastfuse_req*: this request's token (<see cref="NativeRequests"/>).</summary>
+    public nint Req;
 
     public NativeCtx(in RequestContext ctx, uint umask = 0)
     {
@@ -22,6 +24,7 @@ internal struct NativeCtx
         Gid = ctx.Gid;
         Pid = ctx.Pid;
         Umask = umask;
+        Req = 0;
     }
 }
 

@@ -59,7 +59,7 @@ struct fastfuse_ctx {
  * arguments. The reply may come before the callback returns (from this thread or another) or at any time after,
  * from any thread. Whatever a callback returns, a reply made before it returned is the answer.
  */
-#define FASTFUSE_ASYNC 1
+#define FASTFUSE_ASYNC 0x41535943 /* "ASYC": a value no callback returns by accident */
 
 /* Directory entries being packed into a READDIR / READDIRPLUS reply; valid only inside the readdir callback. */
 struct fastfuse_dirbuf;

@@ -73,6 +73,19 @@ public unsafe ref struct DirectoryReply
         return true;
     }
 
+    /// <summary>The most bytes this reply may hold (what the kernel asked for, within the reply buffer).</summary>
+    internal readonly int Capacity => _capacity;
+
+    /// <summary>Entries packed elsewhere (the C ABI's fastfuse_add_direntry into the caller's buffer), copied in
+    /// as they are. False when they do not fit in what is left.</summary>
+    internal bool AppendPacked(scoped ReadOnlySpan<byte> packed)
+    {
+        if (packed.Length > _capacity - Length) return false;
+        packed.CopyTo(new Span<byte>(_buffer + Length, packed.Length));
+        Length += packed.Length;
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void WriteDirent(byte* p, scoped ReadOnlySpan<byte> name, ulong ino, uint type, long off, int size)
     {

@@ -202,7 +202,7 @@ public sealed unsafe class NativeAbiTests
         #include <sys/stat.h>
         #include "fastfuse.h"
 
-        _Static_assert(sizeof(struct fastfuse_ctx) == 32, "fastfuse_ctx");
+        _Static_assert(sizeof(struct fastfuse_ctx) == 40, "fastfuse_ctx");
         _Static_assert(sizeof(struct fastfuse_conn) == 80, "fastfuse_conn");
         _Static_assert(sizeof(struct fastfuse_ops) == 38 * sizeof(void *), "fastfuse_ops");
         _Static_assert(offsetof(struct fastfuse_ops, init) == 32 * sizeof(void *), "init");
