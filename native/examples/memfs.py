@@ -75,7 +75,7 @@ RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT = 1, 2, 4
 
 # ---- fastfuse.h --------------------------------------------------------------------------------------------------
 
-FASTFUSE_ASYNC = 1
+FASTFUSE_ASYNC = 0x41535943   # "ASYC"
 
 class fastfuse_ctx(C.Structure):
     _fields_ = [("unique", C.c_uint64), ("nodeid", C.c_uint64), ("uid", C.c_uint32), ("gid", C.c_uint32),
@@ -628,8 +628,14 @@ def destroy(ud):
 
 ASYNC_READ = False
 
+CONSTANTS = ["FASTFUSE_ASYNC", "FATTR_MODE", "FATTR_UID", "FATTR_GID", "FATTR_SIZE", "FATTR_ATIME", "FATTR_MTIME",
+             "FATTR_ATIME_NOW", "FATTR_MTIME_NOW", "FATTR_CTIME"]
+
 def layout():
-    """Every struct this file declares: `struct SIZE` and `struct.member OFFSET` lines (compared with C's in a test)."""
+    """Every struct this file declares, as `struct SIZE` and `struct.member OFFSET` lines, and the header constants
+    it uses, as `define NAME VALUE` (a test compares them with the C compiler's)."""
+    for name in CONSTANTS:
+        print(f"define {name} {globals()[name]}")
     for s in (fuse_attr, fuse_entry_out, fuse_attr_out, fuse_open_out, fuse_setattr_in, fuse_kstatfs,
               fuse_statfs_out, fastfuse_ctx, fastfuse_ops):
         print(f"{s.__name__} {C.sizeof(s)}")

@@ -198,8 +198,8 @@ public sealed unsafe class PythonMemfsTests
         Assert.DoesNotContain("unmount:", p.AllOutput);
     }
 
-    /// <summary>memfs.py declares the structs by hand: every size and offset it has must be the C compiler's, from
-    /// fastfuse.h and the system's &lt;linux/fuse.h&gt;.</summary>
+    /// <summary>memfs.py declares the structs and constants by hand: every size, offset and value it has must be the C
+    /// compiler's, from fastfuse.h and the system's &lt;linux/fuse.h&gt;.</summary>
     [Fact]
     public void MemfsStructLayouts_AreTheHeaders()
     {
@@ -207,12 +207,15 @@ public sealed unsafe class PythonMemfsTests
         Assert.True(code == 0, python);
         var lines = python.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-        // The same lines from C: offsetof for every member Python printed, sizeof for every struct.
+        // The same lines from C: the value of every constant, offsetof for every member Python printed, sizeof for
+        // every struct.
         var c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include \"fastfuse.h\"\nint main(void) {\n");
         foreach (var line in lines)
         {
             string what = line.Split(' ')[0];
-            c.Append(what.Split('.') is [var s, var m]
+            c.Append(line.Split(' ') is ["define", var name, _]
+                ? $"    printf(\"define %s %lld\\n\", \"{name}\", (long long){name});\n"
+                : what.Split('.') is [var s, var m]
                 ? $"    printf(\"%s %zu\\n\", \"{what}\", offsetof(struct {s}, {m}));\n"
                 : $"    printf(\"%s %zu\\n\", \"{what}\", sizeof(struct {what}));\n");
         }
@@ -226,6 +229,7 @@ public sealed unsafe class PythonMemfsTests
         Assert.True(ccode == 0, fromC);
 
         Assert.Contains("fastfuse_ctx.req 32", lines);
+        Assert.Contains(lines, l => l.StartsWith("define FASTFUSE_ASYNC ", StringComparison.Ordinal));
         Assert.Contains("fastfuse_ops.syncfs 296", lines);
         Assert.Equal(fromC.Split('\n', StringSplitOptions.RemoveEmptyEntries), lines);
     }
