@@ -55,8 +55,13 @@ internal static unsafe class Exports
     {
         nint h = GCHandle.ToIntPtr(GCHandle.Alloc(new NativeSession(session)));
         fs.Handle = h;
+        s_live[h] = 0;
         return h;
     }
+
+    /// <summary>The handles fastfuse_destroy has not freed yet. A handle is looked up here before GCHandle.FromIntPtr
+    /// touches it, so a destroyed or made-up one is refused (EINVAL) instead of followed.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, byte> s_live = new();
 
     /// <summary>The options fastfuse_mount_fd takes: the session's own; everything else belongs to a mount(2) made already.</summary>
     private static readonly string[] s_fdOptions = ["threads", "spin", "max_write", "transport", "uring_depth", "no_splice_read", "debug", "-d"];
@@ -99,7 +104,7 @@ internal static unsafe class Exports
         try
         {
             if (Get(handle, "fastfuse_run") is not { } s) return Errno.EINVAL;
-            if (Interlocked.Exchange(ref s.Started, 1) == 0) s.Session.Run();
+            if (Interlocked.Exchange(ref s.Started, 1) == 0) s.Session.RunHere();   // the first loop on this thread
             else s.Session.Wait();
             return 0;
         }
@@ -150,7 +155,7 @@ internal static unsafe class Exports
     {
         try
         {
-            if (handle == 0) return;
+            if (handle == 0 || !s_live.TryRemove(handle, out _)) return;
             var h = GCHandle.FromIntPtr(handle);
             if (h.Target is NativeSession s) s.Session.Dispose();
             h.Free();
@@ -263,7 +268,7 @@ internal static unsafe class Exports
             LastError.Set($"{fn}: session is NULL");
             return null;
         }
-        if (GCHandle.FromIntPtr(handle).Target is NativeSession s) return s;
+        if (s_live.ContainsKey(handle) && GCHandle.FromIntPtr(handle).Target is NativeSession s) return s;
         LastError.Set($"{fn}: not a session (destroyed already?)");
         return null;
     }

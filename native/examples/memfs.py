@@ -124,14 +124,15 @@ OPS = [
     ("fallocate", None), ("lseek", None), ("copy_file_range", None), ("init", None),
     ("destroy", CB(None, P)),
     ("getlk", None), ("setlk", None), ("bmap", None), ("syncfs", None),
+    ("forget_multi", None), ("tmpfile", None), ("statx", None), ("poll", None), ("ioctl", None),
 ]
 PROTO = dict(OPS)
 
 class fastfuse_ops(C.Structure):
-    # Grow-only: fastfuse_mount gets sizeof(this), so a newer library treats the members after syncfs as NULL.
+    # Grow-only: fastfuse_mount gets sizeof(this), so a newer library treats the members after ioctl as NULL.
     _fields_ = [(name, proto or C.c_void_p) for name, proto in OPS]
 
-assert C.sizeof(fastfuse_ops) == 38 * C.sizeof(C.c_void_p)
+assert C.sizeof(fastfuse_ops) == 43 * C.sizeof(C.c_void_p)
 
 # ---- the library -------------------------------------------------------------------------------------------------
 

@@ -1,21 +1,54 @@
 /*
- * fastfuse.h — the C ABI of FastFuse (libfastfuse.so), a FUSE runtime that speaks /dev/fuse itself.
+ * fastfuse.h — the C ABI of FastFuse (libfastfuse.so / libfastfuse.a), a FUSE runtime that speaks /dev/fuse itself.
  *
  * The shape is libfuse's low-level API: a table of callbacks, one per FUSE request, working on inode numbers.
  *
- *   - Every callback that answers a request returns 0 or a NEGATIVE errno (-ENOENT, -EIO…), as in libfuse.
- *     A positive return value is a bug in the callback and answers EIO.
+ * Answering a request — two styles, mixable per callback and per request:
+ *   - Synchronous: fill the callback's out arguments and return 0, or return a NEGATIVE errno (-ENOENT, -EIO…),
+ *     as in libfuse. Any other positive value than FASTFUSE_ASYNC is a bug in the callback and answers EIO.
+ *   - Asynchronous (the reference): answer with one fastfuse_reply_*(ctx->req, …) call, inside the callback or
+ *     later from any thread, and return FASTFUSE_ASYNC. See "Replies" below.
  *   - A NULL callback answers ENOSYS, except release, opendir and releasedir, which succeed, and forget,
- *     init and destroy, which have no answer.
+ *     forget_multi, init and destroy, which have no answer.
  *   - Reply structs (struct fuse_entry_out, fuse_attr_out, fuse_open_out…) are the kernel's own, from
  *     <linux/fuse.h>: FastFuse's structs are laid out byte for byte as the kernel's (checked against the header
  *     by the runtime's tests), so what a callback writes goes to the kernel unchanged. They arrive zeroed: fill
- *     what you know. Any <linux/fuse.h> from protocol 7.31 on works: the layouts used here have not changed.
- *   - Names are passed as a NUL-terminated string and its length (no NUL counted), never longer than 255 bytes.
- *   - Callbacks run on several worker threads at once (see `threads` in fastfuse_mount).
- *   - Only plain C types cross the boundary; a session is an opaque handle.
+ *     what you know. Any <linux/fuse.h> from protocol 7.31 on works: the layouts used here have not changed, and
+ *     the newer ones (statx, passthrough) are declared here.
  *
- * Link with -lfastfuse. The library is a NativeAOT image: it carries its own runtime and needs only libc.
+ * Threads. fastfuse_run serves on the calling thread plus the library's own; fastfuse_start only on the library's.
+ *   Request callbacks and forget/forget_multi run on the library's worker threads, several at once (`threads` in
+ *   fastfuse_mount: on /dev/fuse one request per worker at a time; on the uring and fuse-uring transports each
+ *   worker has many requests in flight). init runs once on a worker, before any other callback; destroy runs once,
+ *   last, on a worker or in fastfuse_destroy's thread, after every worker stopped calling. Interrupt callbacks
+ *   (fastfuse_req_interrupt_func) and retrieve callbacks run on a library thread that serves no requests.
+ *   Every fastfuse_* function may be called from any thread, also from inside callbacks, except fastfuse_run,
+ *   fastfuse_unmount and fastfuse_destroy, which wait for the workers and must not be called from a callback.
+ *
+ * Blocking. A callback may block: its worker waits with it. On /dev/fuse the other workers go on; on a ring
+ *   transport every request in flight on that worker waits too. Anything slow (network, disk, locks held by
+ *   other requests, SETLKW) should return FASTFUSE_ASYNC and reply from elsewhere: no worker is held then.
+ *
+ * Lifetimes. Everything the library passes to a callback — ctx, names, in-structs (fuse_setattr_in, fuse_lk_in,
+ *   fuse_forget_one), WRITE data, the out arguments, the READ buffer, the dirbuf — is valid only until the
+ *   callback returns: copy what a later reply needs. `ud` is yours; the library never reads it. What you pass to
+ *   the library — options, the ops table, names, reply data — is copied before the call returns; you keep
+ *   ownership (fastfuse_reply_data_fd's descriptor: see there). Strings from the library (fastfuse_last_error,
+ *   fastfuse_version) are the library's: never free them.
+ *
+ * Unmount. The session ends when the filesystem is unmounted (umount, fusermount3 -u, fastfuse_unmount) or the
+ *   kernel ends the connection. Requests still waiting for a reply are then answered EIO and their tokens die
+ *   (a later reply returns -EALREADY); replies and notifications racing with the end are dropped and counted,
+ *   never an error; notifications after it return -ENOTCONN. A session handle stays valid until
+ *   fastfuse_destroy; after that, passing it is refused with EINVAL (it is looked up, never followed).
+ *
+ * Names are passed as a NUL-terminated string and its length (no NUL counted), never longer than 255 bytes.
+ * Only plain C types cross the boundary; a session and a request are opaque handles. Every function catches every
+ * failure inside the library: none unwinds into C.
+ *
+ * Link with $(pkg-config --cflags --libs fastfuse) (shared) or --static (libfastfuse.a; it also needs -lm
+ * -lpthread -ldl -lrt, which --static adds). The library is a NativeAOT image: it carries its own runtime and
+ * needs only libc.
  */
 #ifndef FASTFUSE_H
 #define FASTFUSE_H
@@ -138,6 +171,7 @@ struct fastfuse_ops {
 	int (*readlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, char *buf, size_t size, size_t *len);
 	int (*mknod)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	             uint32_t mode, uint32_t rdev, struct fuse_entry_out *out);
+	/* mode: the permission bits asked for (use mode & 07777 and add S_IFDIR: do not rely on the type bits). */
 	int (*mkdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	             uint32_t mode, struct fuse_entry_out *out);
 	int (*unlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen);
@@ -240,11 +274,12 @@ struct fastfuse_ops {
  *   -EINVAL    NULL argument, or this reply does not fit the request's opcode (reply_attr to a LOOKUP…), or the
  *              data is longer than the kernel asked for: answer again with the right reply.
  * fastfuse_last_error() says which. The reply goes to the kernel before the call returns on /dev/fuse; on a ring
- * transport it is queued to the ring's thread. A reply after the filesystem was unmounted is dropped (counted in
- * fastfuse_stats as dropped_stale) and returns 0: the request is finished.
+ * transport it is queued to the ring's thread. Between the unmount and the session's end the token is still live:
+ * a reply then returns 0 and is dropped (the kernel has no one to give it to; counted as dropped_stale). Once the
+ * session has ended — fastfuse_run has returned, or fastfuse_unmount / fastfuse_destroy — every token is dead and
+ * a reply returns -EALREADY.
  *
- * A request that was never answered is answered EIO when its session ends (fastfuse_run returns, or
- * fastfuse_unmount / fastfuse_destroy), so no caller waits for ever. FORGET and BATCH_FORGET have no answer and no
+ * A request that was never answered is answered EIO when its session ends, so no caller waits for ever. FORGET and BATCH_FORGET have no answer and no
  * token (libfuse's fuse_reply_none is implicit).
  */
 
@@ -310,8 +345,8 @@ int fastfuse_req_interrupted(fastfuse_req *req);
 
 /* Called once, on a library thread that serves no requests, when the request is interrupted: at once (on that
  * thread) if it was already; never after the request was answered (a reply that races with it may still be
- * answering: the callback must not assume the token is unanswered). May answer the request (-EINTR). Replaces an
- * earlier registration for the same request. Returns 0, or -EALREADY. */
+ * answering: its own reply may return -EALREADY). May answer the request (-EINTR). One per request.
+ * Returns 0, -EALREADY (answered), or -EBUSY (one is registered for this request already). */
 typedef void (*fastfuse_interrupt_fn)(fastfuse_req *req, void *data);
 int fastfuse_req_interrupt_func(fastfuse_req *req, fastfuse_interrupt_fn fn, void *data);
 
@@ -334,7 +369,9 @@ int fastfuse_req_getgroups(fastfuse_req *req, int size, uint32_t *list);
 fastfuse_session *fastfuse_mount(const char *mountpoint, const char *options, const struct fastfuse_ops *ops,
                                  size_t ops_size, void *userdata, int threads);
 
-/* Serve until the filesystem is unmounted (fusermount3 -u, umount, or fastfuse_unmount from another thread).
+/* Serve until the filesystem is unmounted (fusermount3 -u, umount, or fastfuse_unmount from another thread). The
+ * session's first loop runs on the calling thread (with threads=1 on /dev/fuse every callback does; the other
+ * loops have threads of their own). Called after fastfuse_start, it only waits for the end.
  * Returns 0, or a positive errno (EINVAL for a bad handle). */
 int fastfuse_run(fastfuse_session *s);
 
@@ -345,7 +382,8 @@ int fastfuse_start(fastfuse_session *s);
  * (EBUSY: files are still open and lazy was 0). Do not call it from a callback. */
 int fastfuse_unmount(fastfuse_session *s, int lazy);
 
-/* Unmount if still mounted (lazily), stop, and free the session. The handle is invalid afterwards. */
+/* Unmount if still mounted (lazily), stop, and free the session. The handle is dead afterwards: passing it to any
+ * function is refused with EINVAL, never followed (but do not destroy a session another thread is still using). */
 void fastfuse_destroy(fastfuse_session *s);
 
 /* Per-opcode counts and latencies as text, NUL-terminated in buf (truncated to size - 1 bytes).

@@ -168,6 +168,24 @@ public sealed unsafe class FuseSession : IDisposable
         _exited.Wait();
     }
 
+    /// <summary>While <see cref="RunHere"/> starts the session: the caller's thread, lent to the first loop.</summary>
+    internal Transport.CallerHost? Host;
+
+    /// <summary>
+    /// As <see cref="Run"/>, with the first loop (the one that reads INIT; on fuse-uring the /dev/fuse control loop)
+    /// on the calling thread instead of a thread of its own: a host language that wants its callbacks on a thread it
+    /// owns gets them there (the other loops still have their own threads). Returns when the session has ended.
+    /// </summary>
+    public void RunHere()
+    {
+        var host = new Transport.CallerHost();
+        Host = host;
+        try { Start(); }
+        finally { Host = null; }
+        host.RunLoop();
+        _exited.Wait();
+    }
+
     public bool WaitForInit(TimeSpan timeout) => _initialized.Wait(timeout);
     public bool Wait(TimeSpan timeout) => _exited.Wait(timeout);
     public void Wait() => _exited.Wait();

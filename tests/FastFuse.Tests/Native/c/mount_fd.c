@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,10 +14,16 @@
 #include "fastfuse.h"
 
 static const char text[] = "served from a descriptor\n";
+static pthread_t caller;
+static int init_on_caller = -1, lookup_on_caller = -1;
+static const char *mountpoint;
+
+static void init(void *ud, struct fastfuse_conn *conn) { (void)ud; (void)conn; init_on_caller = pthread_equal(pthread_self(), caller) != 0; }
 
 static int lookup(void *ud, const struct fastfuse_ctx *c, uint64_t parent, const char *name, size_t len, struct fuse_entry_out *out)
 {
 	(void)ud; (void)c; (void)len;
+	lookup_on_caller = pthread_equal(pthread_self(), caller) != 0;
 	if (parent != 1 || strcmp(name, "hello") != 0) return -ENOENT;
 	out->nodeid = 2; out->attr.ino = 2; out->attr.mode = S_IFREG | 0444; out->attr.nlink = 1; out->attr.size = sizeof text - 1;
 	return 0;
@@ -48,12 +55,22 @@ static int mount_one(const char *mp)
 	return fd;
 }
 
+/* SIGTERM: unmount; the session then ends and fastfuse_run returns on the main thread. */
+static void *on_signal(void *arg)
+{
+	sigset_t *sigs = arg;
+	int sig;
+	sigwait(sigs, &sig);
+	if (umount2(mountpoint, MNT_DETACH) != 0) perror("umount2");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
 	sigset_t sigs; sigemptyset(&sigs); sigaddset(&sigs, SIGINT); sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	struct fastfuse_ops ops = { .lookup = lookup, .getattr = getattr, .read = read_ };
+	struct fastfuse_ops ops = { .lookup = lookup, .getattr = getattr, .read = read_, .init = init };
 	/* A mount option cannot apply to a mount made already: refused, with the reason. */
 	if (fastfuse_mount_fd(0, "allow_other", &ops, sizeof ops, NULL, 1) != NULL) { fprintf(stderr, "allow_other accepted\n"); return 1; }
 	printf("refused: %s\n", fastfuse_last_error());
@@ -63,12 +80,14 @@ int main(int argc, char **argv)
 	if (fd < 0) return 1;
 	fastfuse_session *s = fastfuse_mount_fd(fd, argc > 2 ? argv[2] : "threads=1", &ops, sizeof ops, NULL, 0);
 	if (!s) { fprintf(stderr, "mount_fd: %s\n", fastfuse_last_error()); return 1; }
-	if (fastfuse_start(s) != 0) { fprintf(stderr, "mount_fd: %s\n", fastfuse_last_error()); return 1; }
+	mountpoint = argv[1];
+	caller = pthread_self();
+	pthread_t t;
+	pthread_create(&t, NULL, on_signal, &sigs);
 	printf("serving\n"); fflush(stdout);
-	int sig; sigwait(&sigs, &sig);
-	if (umount2(argv[1], MNT_DETACH) != 0) { perror("umount2"); return 1; }
-	int r = fastfuse_run(s);   /* already serving: waits until the kernel ends the connection */
-	printf("ended %d\n", r); fflush(stdout);
+	int r = fastfuse_run(s);   /* serves, its first loop on this thread, until the kernel ends the connection */
+	pthread_join(t, NULL);
+	printf("ended %d init_on_caller=%d lookup_on_caller=%d\n", r, init_on_caller, lookup_on_caller); fflush(stdout);
 	fastfuse_destroy(s);
 	return r;
 }
