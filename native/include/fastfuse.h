@@ -120,6 +120,7 @@ int fastfuse_dir_is_plus(const struct fastfuse_dirbuf *db);
 /* statx(2) answers, laid out as the kernel's struct fuse_statx_out (protocol 7.39; declared here so any
  * <linux/fuse.h> works). stat.mask says which fields are filled (STATX_BASIC_STATS, STATX_BTIME…). */
 struct fastfuse_sx_time { int64_t tv_sec; uint32_t tv_nsec; int32_t reserved; };
+/* As struct statx: the fields stat.mask names are valid. */
 struct fastfuse_statx {
 	uint32_t mask, blksize;
 	uint64_t attributes;
@@ -130,6 +131,7 @@ struct fastfuse_statx {
 	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
 	uint64_t spare2[14];
 };
+/* The STATX answer: the attributes and how long the kernel may cache them. */
 struct fastfuse_statx_out {
 	uint64_t attr_valid;      /* seconds the kernel may cache it */
 	uint32_t attr_valid_nsec;
@@ -158,6 +160,10 @@ struct fastfuse_conn {
  * fastfuse_mount takes sizeof(struct fastfuse_ops) so an old program keeps working with a newer library.
  */
 struct fastfuse_ops {
+	/* LOOKUP: name in parent. Fill out (nodeid, attr, entry_valid/attr_valid timeouts); each successful answer
+	 * with nodeid != 0 is one lookup reference the kernel later gives back through forget. nodeid 0 with
+	 * entry_valid set is a negative entry (cached "does not exist"); -ENOENT is one that is not cached. Async:
+	 * fastfuse_reply_entry. */
 	int (*lookup)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	              struct fuse_entry_out *out);
 	/* has_fh: the kernel sent the open file's handle (fstat on an open file). */
@@ -169,18 +175,25 @@ struct fastfuse_ops {
 	/* Write the target into buf (`size` bytes of room) and its length into *len; if *len is left alone the target
 	 * is taken as the NUL-terminated string in buf. */
 	int (*readlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, char *buf, size_t size, size_t *len);
+	/* MKNOD: create a regular file, device, FIFO or socket (mode has the type bits; rdev the device). ctx->umask
+	 * is the caller's umask: apply it once. Answer as lookup (fastfuse_reply_entry). */
 	int (*mknod)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	             uint32_t mode, uint32_t rdev, struct fuse_entry_out *out);
 	/* mode: the permission bits asked for (use mode & 07777 and add S_IFDIR: do not rely on the type bits). */
 	int (*mkdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	             uint32_t mode, struct fuse_entry_out *out);
+	/* UNLINK: remove the name (the node lives on while open or looked up). Async: fastfuse_reply_err(req, 0). */
 	int (*unlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen);
+	/* RMDIR: remove the empty directory (else -ENOTEMPTY). Async: fastfuse_reply_err(req, 0). */
 	int (*rmdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen);
+	/* SYMLINK: a new symbolic link `name` in parent pointing at `target` (targetlen bytes, NUL-terminated).
+	 * Answer as lookup. */
 	int (*symlink)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	               const char *target, size_t targetlen, struct fuse_entry_out *out);
 	/* flags: 0, RENAME_NOREPLACE, RENAME_EXCHANGE or RENAME_WHITEOUT. */
 	int (*rename)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	              uint64_t newparent, const char *newname, size_t newnamelen, uint32_t flags);
+	/* LINK: a new name for ino (hard link). Answer as lookup, with ino's entry (nlink grown). */
 	int (*link)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t newparent, const char *newname,
 	            size_t newnamelen, struct fuse_entry_out *out);
 	/* Set out->fh to your handle and out->open_flags (FOPEN_DIRECT_IO, FOPEN_KEEP_CACHE…). */
@@ -192,10 +205,16 @@ struct fastfuse_ops {
 	/* data is the kernel's buffer, valid during the call. write_flags: FUSE_WRITE_CACHE… Set *written. */
 	int (*write)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, const void *data,
 	             size_t size, uint32_t write_flags, uint32_t *written);
+	/* STATFS: the filesystem's sizes (out->st: blocks, bfree, bavail, files, ffree, bsize, namelen, frsize).
+	 * Async: fastfuse_reply_statfs. */
 	int (*statfs)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, struct fuse_statfs_out *out);
+	/* RELEASE: the last close of an open file; fh is the open callback's. NULL succeeds. The answer is not
+	 * waited for by any caller: do not block in it. Async: fastfuse_reply_err(req, 0). */
 	int (*release)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int flags,
 	               uint32_t release_flags, uint64_t lock_owner);
+	/* FSYNC: make the file's data (and with datasync 0 its metadata) durable. Async: fastfuse_reply_err. */
 	int (*fsync)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int datasync);
+	/* SETXATTR: set name to value (size bytes); flags XATTR_CREATE / XATTR_REPLACE. */
 	int (*setxattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const char *name, size_t namelen,
 	                const void *value, size_t size, int flags);
 	/* size 0: only tell the value's length in *len (buf is NULL). Otherwise write at most `size` bytes into buf
@@ -204,35 +223,61 @@ struct fastfuse_ops {
 	                void *buf, size_t size, size_t *len);
 	/* As getxattr, with the names each followed by a NUL. */
 	int (*listxattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, void *buf, size_t size, size_t *len);
+	/* REMOVEXATTR: remove name (-ENODATA when absent). */
 	int (*removexattr)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const char *name, size_t namelen);
+	/* FLUSH: a close(2) of a descriptor (one per close; lock_owner identifies the closer's POSIX locks, which
+	 * end here). Async: fastfuse_reply_err. */
 	int (*flush)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, uint64_t lock_owner);
+	/* OPENDIR: as open, for a directory. NULL succeeds (fh 0). */
 	int (*opendir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, int flags, struct fuse_open_out *out);
 	/* Add entries from `off` on with fastfuse_dir_add / fastfuse_dir_add_plus until one returns <= 0. */
 	int (*readdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off,
 	               struct fastfuse_dirbuf *db);
+	/* RELEASEDIR: the last close of an open directory. NULL succeeds. */
 	int (*releasedir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int flags);
+	/* FSYNCDIR: as fsync, for a directory. */
 	int (*fsyncdir)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int datasync);
+	/* ACCESS: access(2)/faccessat without default_permissions: 0 when `mask` (R_OK, W_OK, X_OK, F_OK) is allowed
+	 * to ctx's caller, else -EACCES. */
 	int (*access)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, int mask);
+	/* CREATE: open(O_CREAT) of a name that does not exist: create it (mode, ctx->umask) and open it with flags.
+	 * Fill entry as lookup and open as open. NULL: the kernel uses mknod then open. Async:
+	 * fastfuse_reply_create. */
 	int (*create)(void *ud, const struct fastfuse_ctx *ctx, uint64_t parent, const char *name, size_t namelen,
 	              uint32_t mode, int flags, struct fuse_entry_out *entry, struct fuse_open_out *open);
-	/* The kernel drops nlookup references to ino. No answer. */
+	/* FORGET: the kernel drops nlookup of its lookup references to ino (when they reach 0, ino may be freed once
+	 * nothing else holds it). No answer and no token. */
 	void (*forget)(void *ud, uint64_t ino, uint64_t nlookup);
+	/* FALLOCATE: fallocate(2) mode (0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE…) on off..off+len. */
 	int (*fallocate)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, int64_t len,
 	                 int mode);
+	/* LSEEK: SEEK_DATA / SEEK_HOLE from off: the resulting offset into *result (-ENXIO past the end). NULL: the
+	 * kernel answers them itself from the file size. Async: fastfuse_reply_lseek. */
 	int (*lseek)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint64_t fh, int64_t off, int whence,
 	             int64_t *result);
+	/* COPY_FILE_RANGE(_64): copy len bytes between two open files inside the filesystem; *copied is how many.
+	 * Async: fastfuse_reply_write. */
 	int (*copy_file_range)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino_in, uint64_t fh_in, int64_t off_in,
 	                       uint64_t ino_out, uint64_t fh_out, int64_t off_out, uint64_t len, uint64_t flags,
 	                       uint64_t *copied);
-	/* Once, while answering INIT: read conn, change what you want. Optional. */
+	/* Once, first, on the worker that reads INIT, before any other callback: read conn, change what you want.
+	 * Optional. */
 	void (*init)(void *ud, struct fastfuse_conn *conn);
-	/* Once, when the session ends (unmount or DESTROY). */
+	/* Once, last, when the session ends (unmount, DESTROY, or fastfuse_destroy), after every other callback
+	 * returned and every waiting request was answered EIO. On a worker or in fastfuse_destroy's thread. */
 	void (*destroy)(void *ud);
 	/* ---- added after the first table (still in 0.1) ---- */
+	/* GETLK: the first POSIX lock that would conflict with in->lk (out->lk), or l_type F_UNLCK. Async:
+	 * fastfuse_reply_lock. */
 	int (*getlk)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const struct fuse_lk_in *in,
 	             struct fuse_lk_out *out);
+	/* SETLK / SETLKW (wait 1): take or release in->lk for in->owner. With wait, do not block a worker: return
+	 * FASTFUSE_ASYNC and answer when the lock is granted (fastfuse_reply_err(req, 0)), or -EINTR from
+	 * fastfuse_req_interrupt_func. flock(2) comes here too, with FUSE_LK_FLOCK in in->lk_flags. */
 	int (*setlk)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, const struct fuse_lk_in *in, int wait);
+	/* BMAP: the device block of file block *block (blockdev filesystems only). Async: fastfuse_reply_bmap. */
 	int (*bmap)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino, uint32_t blocksize, uint64_t *block);
+	/* SYNCFS: syncfs(2) on the mount: make everything durable. */
 	int (*syncfs)(void *ud, const struct fastfuse_ctx *ctx, uint64_t ino);
 	/* ---- added in 0.2 ---- */
 	/* BATCH_FORGET: `count` forgets at once (the array is valid during the call). NULL: forget is called for each.
