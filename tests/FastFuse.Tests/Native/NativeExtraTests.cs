@@ -175,6 +175,22 @@ public abstract unsafe class NativeExtraTestsBase(string transport)
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NativeExtraTests() : NativeExtraTestsBase("devfuse")
 {
+    /// <summary>A callback that blocks holds its worker only: with two workers, the other answers meanwhile.</summary>
+    [MountFact]
+    public void ABlockingCallbackHoldsOnlyItsWorker()
+    {
+        using var mnt = new TempDir();
+        using var fs = Start(mnt, ",threads=2");
+        var hold = Task.Run(() => File.ReadAllText(Path.Combine(mnt.Path, "hold")));
+        Assert.True(fs.WaitForStdout(l => l == "holding", TimeSpan.FromSeconds(10)), fs.AllOutput);
+        Assert.True(File.Exists(Path.Combine(mnt.Path, "f07")));
+        Assert.Equal(25, new FileInfo(Path.Combine(mnt.Path, "pass")).Length);
+        Assert.False(hold.IsCompleted, "the blocked read finished before the other requests were answered");
+        Assert.True(hold.Wait(TimeSpan.FromSeconds(10)));
+        fs.Signal(SIGTERM);
+        Assert.True(fs.WaitForExit(TimeSpan.FromSeconds(20)), fs.AllOutput);
+    }
+
     /// <summary>forget_multi: with one worker held in a callback, the forgets the kernel queues meanwhile come as
     /// one BATCH_FORGET once it reads again (on /dev/fuse; a ring has reads in flight that take them one by one).</summary>
     [MountFact]
