@@ -441,7 +441,7 @@ int fastfuse_stats(fastfuse_session *s, char *buf, size_t size);
  * `size` to how many it filled and `version` to FASTFUSE_STATS_VERSION. Counts are read while workers run: each is
  * exact, the set is not one instant.
  */
-#define FASTFUSE_STATS_VERSION 1
+#define FASTFUSE_STATS_VERSION 2
 #define FASTFUSE_STATS_OPCODES 64
 struct fastfuse_stats {
 	uint32_t size;
@@ -461,6 +461,10 @@ struct fastfuse_stats {
 	uint64_t spliced_replies, splice_fallbacks;
 	uint32_t depth;                           /* requests in flight per loop (1 on /dev/fuse workers) */
 	uint32_t reserved;
+	/* version 2 (0.2) */
+	uint64_t deferred_replies;                /* replies sent after their callback returned (FASTFUSE_ASYNC) */
+	uint64_t heap_allocated_bytes;            /* bytes the library's own heap has allocated since it was loaded, all
+	                                             sessions: flat while serving means the request path allocates nothing */
 };
 
 /* Fill *out (see struct fastfuse_stats). Returns 0 or a negative errno (-EINVAL: NULL, or out->size below 8). */

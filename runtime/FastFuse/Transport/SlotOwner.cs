@@ -33,7 +33,7 @@ public abstract class SlotOwner
     /// come from any thread.</summary>
     private protected static unsafe void WriteDeferred(FuseSession session, FuseChannel channel, in DeferredTarget t, int errno, ReadOnlySpan<byte> payload)
     {
-        ReplyGate.Trace(t.Unique, errno, payload.Length, $"deferred {OpcodeInfo.Name(t.Opcode)}");
+        ReplyGate.TraceDeferred(t.Unique, errno, payload.Length, t.Opcode);
         if (!session.Gate.IsCurrent(t.Epoch)) return;
         FuseOutHeader header;
         header.Len = (uint)(FuseOutHeader.Size + payload.Length);
