@@ -22,7 +22,7 @@ public sealed class MountHandle
 /// Makes and removes mounts. As root (and unless fusermount is asked for) DirectMount: open /dev/fuse and call
 /// mount(2) here; otherwise fusermount3.
 /// </summary>
-public static class Mounter
+internal static class Mounter
 {
     public static MountHandle Mount(string mountpoint, MountOptions options)
     {

@@ -79,7 +79,7 @@ public sealed unsafe class FuseSession : IDisposable
     /// <summary>FUSE_SETXATTR_EXT was negotiated: fuse_setxattr_in is 16 bytes, not 8.</summary>
     internal bool SetxattrExt { get; private set; }
     /// <summary>The transport serving this session.</summary>
-    public FuseTransport Transport => _transport;
+    internal FuseTransport Transport => _transport;
     /// <summary>The transport actually serving ("devfuse", "fuse-uring"), after any fallback.</summary>
     public string TransportName => Stats.Transport;
     internal SessionOptions Options => _options;
@@ -149,7 +149,7 @@ public sealed unsafe class FuseSession : IDisposable
     }
 
     /// <summary>A session over any channel, with no mount (tests, benchmarks, fuzzing).</summary>
-    public static FuseSession FromChannel(IRawFileSystem fs, FuseChannel channel, SessionOptions? sessionOptions = null) =>
+    internal static FuseSession FromChannel(IRawFileSystem fs, FuseChannel channel, SessionOptions? sessionOptions = null) =>
         new(fs, channel, null, sessionOptions);
 
     /// <summary>Start the transport's first loop on the session's fd (it reads INIT); the rest start once INIT is
