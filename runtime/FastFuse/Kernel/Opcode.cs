@@ -68,7 +68,7 @@ public enum Opcode : uint
     Setlk = 32,
     /// <summary>Take a lock, waiting until it can be had (F_SETLKW, flock).</summary>
     Setlkw = 33,
-    /// <summary>Check the caller's access to a node (access(2)); sent unless default_permissions.</summary>
+    /// <summary>Check the caller's access to a node (access(2), chdir); sent only without default_permissions.</summary>
     Access = 34,
     /// <summary>Create and open a file (open(2) with O_CREAT).</summary>
     Create = 35,

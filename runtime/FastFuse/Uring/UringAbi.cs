@@ -31,8 +31,9 @@ internal unsafe struct IoUringParams
 }
 
 /// <summary>
-/// struct io_uring_sqe (64 bytes; the ring may be set up for 128-byte entries, whose second half extends
-/// <see cref="Cmd"/> to 80 bytes for IORING_OP_URING_CMD). Unions are flattened to the member FastFuse uses.
+/// struct io_uring_sqe (64 bytes; the ring may be set up for 128-byte entries, whose second half extends the command
+/// area (<see cref="CmdOffset"/>, <see cref="Ring.Cmd"/>) to 80 bytes for IORING_OP_URING_CMD). Unions are flattened
+/// to the member FastFuse uses.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 64)]
 internal unsafe struct IoUringSqe
