@@ -8,7 +8,7 @@ namespace FastFuse.Transport;
 /// A transport loop that owns request slots: a /dev/fuse worker, or one fuse-uring queue. It brings requests in,
 /// hands each slot to the dispatcher, and sends the reply the dispatcher gives back.
 /// </summary>
-public abstract class SlotOwner
+internal abstract class SlotOwner
 {
     /// <summary>
     /// Send the finished reply of <paramref name="slot"/>, on the thread that handled it. The owner checks the

@@ -12,7 +12,7 @@ namespace FastFuse.Transport.DevFuse;
 /// nothing is shared with other workers on the hot path. Because the reply is written while the handler's
 /// memory is still valid, the slot gathers: lent memory goes out without a copy.
 /// </summary>
-public sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
+internal sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
 {
     internal const int IovCapacity = 1024;       // IOV_MAX
 
