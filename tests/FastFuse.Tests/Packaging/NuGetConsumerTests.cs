@@ -38,6 +38,10 @@ public sealed partial class NuGetConsumerTests
         Assert.Contains("lib/net10.0/FastFuse.dll", names);
         Assert.Contains("lib/net10.0/FastFuse.pdb", names);    // with the sources embedded (EmbedAllSources)
         Assert.Contains("README.md", names);
+        // XML docs for every public member (the build fails without them: GenerateDocumentationFile + warnings as errors).
+        Assert.Contains("lib/net10.0/FastFuse.xml", names);
+        var docs = XDocument.Load(zip.GetEntry("lib/net10.0/FastFuse.xml")!.Open());
+        Assert.Contains(docs.Descendants("member"), m => m.Attribute("name")?.Value == "T:FastFuse.Api.IRawFileSystem");
         var nuspec = XDocument.Load(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec")).Open());
         string Meta(string name) => nuspec.Descendants().Single(e => e.Name.LocalName == name).Value;
         Assert.Equal("FastFuse", Meta("id"));
