@@ -34,7 +34,7 @@ public unsafe class DispatchBench
 /// <summary>An initialised in-process session over MemFs holding /file (4 KiB) and the three prebuilt requests.</summary>
 public sealed unsafe class DispatchFixture : IDisposable
 {
-    public readonly NullChannel Channel = new();
+    internal readonly NullChannel Channel = new();
     public readonly MemFs Fs = new(new MemFsOptions { RootUid = 1000, RootGid = 1000 }); // requests come as uid 1000
     public readonly FuseSession Session;
     internal readonly DevFuseWorker Worker;

@@ -4,7 +4,7 @@ using FastFuse.Transport;
 namespace FastFuse.Bench;
 
 /// <summary>A channel that takes every reply and only counts its bytes: the cost of the runtime alone.</summary>
-public sealed unsafe class NullChannel : FuseChannel
+internal sealed unsafe class NullChannel : FuseChannel
 {
     public long Replies;
     public long Bytes;

@@ -42,8 +42,55 @@ internal static unsafe class Exports
             if (debug) Log.Level = LogLevel.Debug;
 
             var fs = new NativeFileSystem(ops, opsSize, userdata);
-            var session = FuseSession.Mount(fs, path, mountOptions, sessionOptions);
-            return GCHandle.ToIntPtr(GCHandle.Alloc(new NativeSession(session)));
+            return Handle(fs, FuseSession.Mount(fs, path, mountOptions, sessionOptions));
+        }
+        catch (Exception e)
+        {
+            return LastError.Fail(e);
+        }
+    }
+
+    /// <summary>The <c>fastfuse_session*</c> for a new session, also known to its filesystem (fastfuse_req_session).</summary>
+    private static nint Handle(NativeFileSystem fs, FuseSession session)
+    {
+        nint h = GCHandle.ToIntPtr(GCHandle.Alloc(new NativeSession(session)));
+        fs.Handle = h;
+        s_live[h] = 0;
+        return h;
+    }
+
+    /// <summary>The handles fastfuse_destroy has not freed yet. A handle is looked up here before GCHandle.FromIntPtr
+    /// touches it, so a destroyed or made-up one is refused (EINVAL) instead of followed.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, byte> s_live = new();
+
+    /// <summary>The options fastfuse_mount_fd takes: the session's own; everything else belongs to a mount(2) made already.</summary>
+    private static readonly string[] s_fdOptions = ["threads", "spin", "max_write", "transport", "uring_depth", "no_splice_read", "debug", "-d"];
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_mount_fd")]
+    public static nint MountFd(int fd, byte* options, NativeOps* ops, nuint opsSize, void* userdata, int threads)
+    {
+        try
+        {
+            LastError.Clear();
+            if (fd < 0) return LastError.Fail($"fastfuse_mount_fd: bad fd {fd}");
+            if (ops == null) return LastError.Fail("fastfuse_mount_fd: ops is NULL");
+            if (opsSize == 0 || opsSize % (nuint)sizeof(nint) != 0)
+                return LastError.Fail($"fastfuse_mount_fd: ops_size {opsSize} is not sizeof(struct fastfuse_ops) (this library's is {sizeof(NativeOps)})");
+            if (threads < 0 || threads > 256) return LastError.Fail($"fastfuse_mount_fd: threads must be 0..256 (got {threads})");
+            if (Interop.Libc.Fcntl(fd, Interop.Libc.F_GETFL, 0) < 0) return LastError.Fail($"fastfuse_mount_fd: fd {fd} is not open");
+            string list = options == null ? "" : Utf8(options);
+            foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                string key = item.Split('=')[0].Trim();
+                if (!s_fdOptions.Contains(key))
+                    return LastError.Fail($"fastfuse_mount_fd: '{key}' is a mount option, and the filesystem is mounted already (only {string.Join(", ", s_fdOptions[..^1])} apply)");
+            }
+            var sessionOptions = new SessionOptions();
+            if (threads > 0) sessionOptions.Threads = threads;
+            var (_, debug) = ParseOptions(list, sessionOptions, threadsGiven: threads > 0);
+            if (debug) Log.Level = LogLevel.Debug;
+            var fs = new NativeFileSystem(ops, opsSize, userdata);
+            return Handle(fs, FuseSession.FromChannel(fs, new Transport.DevFuse.DevFuseChannel(fd, owned: true), sessionOptions));
         }
         catch (Exception e)
         {
@@ -57,7 +104,7 @@ internal static unsafe class Exports
         try
         {
             if (Get(handle, "fastfuse_run") is not { } s) return Errno.EINVAL;
-            if (Interlocked.Exchange(ref s.Started, 1) == 0) s.Session.Run();
+            if (Interlocked.Exchange(ref s.Started, 1) == 0) s.Session.RunHere();   // the first loop on this thread
             else s.Session.Wait();
             return 0;
         }
@@ -108,7 +155,7 @@ internal static unsafe class Exports
     {
         try
         {
-            if (handle == 0) return;
+            if (handle == 0 || !s_live.TryRemove(handle, out _)) return;
             var h = GCHandle.FromIntPtr(handle);
             if (h.Target is NativeSession s) s.Session.Dispose();
             h.Free();
@@ -221,7 +268,7 @@ internal static unsafe class Exports
             LastError.Set($"{fn}: session is NULL");
             return null;
         }
-        if (GCHandle.FromIntPtr(handle).Target is NativeSession s) return s;
+        if (s_live.ContainsKey(handle) && GCHandle.FromIntPtr(handle).Target is NativeSession s) return s;
         LastError.Set($"{fn}: not a session (destroyed already?)");
         return null;
     }

@@ -91,4 +91,10 @@ internal unsafe struct NativeOps
     public delegate* unmanaged<void*, NativeCtx*, ulong, FuseLkIn*, int, int> Setlk;
     public delegate* unmanaged<void*, NativeCtx*, ulong, uint, ulong*, int> Bmap;
     public delegate* unmanaged<void*, NativeCtx*, ulong, int> Syncfs;
+    // ---- added in 0.2 ----
+    public delegate* unmanaged<void*, nuint, FuseForgetOne*, void> ForgetMulti;
+    public delegate* unmanaged<void*, NativeCtx*, ulong, uint, int, FuseEntryOut*, FuseOpenOut*, int> Tmpfile;
+    public delegate* unmanaged<void*, NativeCtx*, ulong, ulong, int, uint, uint, FuseStatxOut*, int> Statx;
+    public delegate* unmanaged<void*, NativeCtx*, ulong, ulong, ulong, uint, uint, uint*, int> Poll;
+    public delegate* unmanaged<void*, NativeCtx*, ulong, ulong, uint, uint, ulong, void*, nuint, void*, nuint, int*, nuint*, int> Ioctl;
 }

@@ -64,7 +64,7 @@ internal unsafe struct ReqEntry
 /// <summary>What a request's answer is, for checking that a reply fits it and for writing an inline answer.</summary>
 internal enum ReplyTarget : byte
 {
-    Status, Entry, Create, Attr, Open, Data, Dir, Xattr, Statfs, Lock, Write, Lseek, Bmap,
+    Status, Entry, Create, Attr, Open, Data, Dir, Xattr, Statfs, Lock, Write, Lseek, Bmap, Statx, Poll, Ioctl,
 }
 
 /// <summary>
@@ -72,7 +72,8 @@ internal enum ReplyTarget : byte
 /// <c>generation &lt;&lt; 32 | (index + 1)</c>: not memory, so a wrong or stale one is refused, never followed.
 /// <para>Per request: <see cref="Begin"/> takes an entry from this thread's free list, <see cref="End"/> closes it
 /// with one CAS when the callback answered through its return value (the synchronous style), and frees it.
-/// Measured on the C hello host, Begin+End add about 15 ns per request, no allocation.</para>
+/// Measured (bench/ NativeRequestsBench, `--job short`, 2-core VM): Begin+End of the synchronous style 13 ns, an
+/// inline reply (claim, copy, publish, take) 34 ns, no allocation either way.</para>
 /// </summary>
 internal static unsafe class NativeRequests
 {

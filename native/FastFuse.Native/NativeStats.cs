@@ -9,7 +9,7 @@ namespace FastFuse.Native;
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct NativeStats
 {
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = 2;
 
     public uint Size;
     public uint Version;
@@ -22,6 +22,9 @@ internal unsafe struct NativeStats
     public ulong SplicedReplies, SpliceFallbacks;
     public uint Depth;
     public uint Reserved;
+    // version 2
+    public ulong DeferredReplies;
+    public ulong HeapAllocatedBytes;
 }
 
 internal static unsafe class StatsExports
@@ -61,6 +64,8 @@ internal static unsafe class StatsExports
             n.SplicedReplies = (ulong)st.SplicedReplies;
             n.SpliceFallbacks = (ulong)st.SpliceFallbacks;
             n.Depth = (uint)st.Depth;
+            n.DeferredReplies = (ulong)Interlocked.Read(ref st.DeferredWrites);
+            n.HeapAllocatedBytes = (ulong)GC.GetTotalAllocatedBytes(precise: true);
             // Safe: the caller's struct has at least n.Size bytes (its own size field says so), n is a local.
             Buffer.MemoryCopy(&n, out_, n.Size, n.Size);
             return 0;

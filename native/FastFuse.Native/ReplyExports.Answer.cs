@@ -30,11 +30,22 @@ internal static unsafe partial class ReplyExports
             NativeRequests.SendDeferred(i, gen, err, default);
             return 0;
         }
-        // The fixed answers that are one number: fuse_write_out / fuse_getxattr_out (u32 + padding), fuse_lseek_out,
-        // fuse_bmap_out, fuse_copy_file_range_out (u64).
-        ulong number = kind is ReplyTarget.Xattr || (kind is ReplyTarget.Write && e.Op != Opcode.CopyFileRange64)
+        if (kind == ReplyTarget.Ioctl)
+        {
+            // fuse_ioctl_out, then the output.
+            var whole = Scratch.Get(sizeof(FuseIoctlOut) + body.Length);
+            FuseIoctlOut head = default;
+            head.Result = (int)value;
+            MemoryMarshal.Write(whole, in head);
+            body.CopyTo(whole[sizeof(FuseIoctlOut)..]);
+            NativeRequests.SendDeferred(i, gen, 0, whole);
+            return 0;
+        }
+        // The fixed answers that are one number: fuse_write_out / fuse_getxattr_out / fuse_poll_out (u32 + padding),
+        // fuse_lseek_out, fuse_bmap_out, fuse_copy_file_range_out (u64).
+        ulong number = kind is ReplyTarget.Xattr or ReplyTarget.Poll || (kind is ReplyTarget.Write && e.Op != Opcode.CopyFileRange64)
             ? (uint)value : (ulong)value;
-        NativeRequests.SendDeferred(i, gen, 0, kind is ReplyTarget.Xattr or ReplyTarget.Write or ReplyTarget.Lseek or ReplyTarget.Bmap
+        NativeRequests.SendDeferred(i, gen, 0, kind is ReplyTarget.Xattr or ReplyTarget.Write or ReplyTarget.Lseek or ReplyTarget.Bmap or ReplyTarget.Poll
             ? new ReadOnlySpan<byte>(&number, sizeof(ulong)) : body);
         return 0;
     }
@@ -59,6 +70,9 @@ internal static unsafe partial class ReplyExports
             case ReplyTarget.Xattr:
                 if (e.Kind != ReplyTarget.Xattr || e.Requested != 0) return $"{op} is not a size query (GETXATTR/LISTXATTR with size 0)";
                 return value > int.MaxValue ? "size out of range" : null;
+            case ReplyTarget.Ioctl:
+                if (e.Kind != kind) return $"{op} is not answered by fastfuse_reply_ioctl";
+                return length > e.Requested ? $"{length} bytes of output, but the ioctl has room for {e.Requested}" : null;
             case ReplyTarget.Write:
                 if (e.Kind != kind) return $"{op} is not answered with a count";
                 if (e.Op == Opcode.Write && value > e.Requested) return $"{value} bytes written, but {op} carried {e.Requested}";
@@ -90,7 +104,12 @@ internal static unsafe partial class ReplyExports
             case ReplyTarget.Xattr:
                 ((XattrReply*)e.Out)->Reserve((int)value, out _);   // a size query only records the size
                 return 0;
-            case ReplyTarget.Write or ReplyTarget.Lseek or ReplyTarget.Bmap:
+            case ReplyTarget.Write or ReplyTarget.Lseek or ReplyTarget.Bmap or ReplyTarget.Poll:
+                e.Value = value;
+                return 0;
+            case ReplyTarget.Ioctl:
+                body.CopyTo(new Span<byte>(e.Out, e.OutCap));   // the output room after fuse_ioctl_out
+                e.Len = body.Length;
                 e.Value = value;
                 return 0;
             case ReplyTarget.Status:

@@ -125,6 +125,25 @@ internal static unsafe partial class ReplyExports
     public static int ReplyBmap(nint req, ulong block) =>
         Value(req, "fastfuse_reply_bmap", ReplyTarget.Bmap, (long)block);
 
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_reply_statx")]
+    public static int ReplyStatx(nint req, FuseStatxOut* statx) =>
+        Struct(req, "fastfuse_reply_statx", ReplyTarget.Statx, statx, sizeof(FuseStatxOut));
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_reply_poll")]
+    public static int ReplyPoll(nint req, uint revents) => Value(req, "fastfuse_reply_poll", ReplyTarget.Poll, revents);
+
+    [UnmanagedCallersOnly(EntryPoint = "fastfuse_reply_ioctl")]
+    public static int ReplyIoctl(nint req, int result, byte* data, nuint size)
+    {
+        try
+        {
+            if (result < 0) return Bad("fastfuse_reply_ioctl: a negative result is an error: use fastfuse_reply_err", Errno.EINVAL);
+            if ((data == null && size != 0) || size > int.MaxValue) return Bad("fastfuse_reply_ioctl: bad data", Errno.EINVAL);
+            return Answer(req, "fastfuse_reply_ioctl", ReplyTarget.Ioctl, 0, new ReadOnlySpan<byte>(data, (int)size), result);
+        }
+        catch (Exception e) { return -LastError.FailErrno(e); }
+    }
+
     // ---- the shapes ---------------------------------------------------------------------------------------
 
     /// <summary>Not a target: <see cref="Answer"/>'s marker for an error, which fits every request.</summary>

@@ -46,7 +46,9 @@ public sealed class CliOptions
                               auto_unmount (unmount when the daemon dies, even by SIGKILL),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
                               no_splice_read (loopback: send file data by pread + writev instead of splice),
-                              size=BYTES (memfs: k/m/g/t suffix or N% of RAM, 0 = no limit), nr_inodes=N (memfs)
+                              size=BYTES (memfs: k/m/g/t suffix or N% of RAM, 0 = no limit), nr_inodes=N (memfs),
+                              transport=auto|devfuse|uring|fuse-uring (how requests arrive, default auto),
+                              uring_depth=N (requests in flight per ring); all of them: docs/options.md
           -f                stay in the foreground (default: detach once mounted: the daemon runs in a session
                             of its own, in /, with stdin, stdout and stderr on /dev/null)
           --log FILE        once mounted, append stdout and stderr (warnings, errors, --stats) to FILE instead

@@ -4,8 +4,12 @@ namespace FastFuse.Api;
 /// strictatime and noatime.</summary>
 public enum AtimeMode : byte
 {
+    /// <summary>relatime (the kernel's default): a read updates atime when it is older than mtime or ctime, or a day
+    /// old.</summary>
     Relatime = 0,
+    /// <summary>strictatime: every read updates atime.</summary>
     Strict = 1,
+    /// <summary>noatime: reads never update atime.</summary>
     Never = 2,
 }
 
@@ -15,11 +19,15 @@ public enum AtimeMode : byte
 /// filesystem (FUSE inodes are S_NOATIME), so a filesystem that keeps atime asks this on each read of a file or
 /// directory: <see cref="Session.FuseSession.Atime"/> follows the mount's options, remounts included.
 /// </summary>
+/// <param name="Mode">relatime, strictatime or noatime.</param>
+/// <param name="NoDirAtime">nodiratime: reads of directories never update atime.</param>
+/// <param name="ReadOnly">The mount is read-only: nothing updates atime.</param>
 public readonly record struct AtimePolicy(AtimeMode Mode, bool NoDirAtime, bool ReadOnly)
 {
     /// <summary>relatime's other reason to update: the old atime is a day old or more.</summary>
     public const long RelatimeWindowSec = 24 * 3600;
 
+    /// <summary>The policy of a read-write mount with no atime options: relatime.</summary>
     public static AtimePolicy Default => new(AtimeMode.Relatime, false, false);
 
     /// <summary>Whether a read now of a node with these times changes its atime.</summary>
@@ -67,6 +75,7 @@ public readonly record struct AtimePolicy(AtimeMode Mode, bool NoDirAtime, bool 
     internal int Pack() => (int)Mode | (NoDirAtime ? 4 : 0) | (ReadOnly ? 8 : 0);
     internal static AtimePolicy Unpack(int bits) => new((AtimeMode)(bits & 3), (bits & 4) != 0, (bits & 8) != 0);
 
+    /// <summary>The mount options this policy stands for ("relatime", "ro noatime,nodiratime"…).</summary>
     public override string ToString() =>
         (ReadOnly ? "ro " : "") + Mode switch { AtimeMode.Strict => "strictatime", AtimeMode.Never => "noatime", _ => "relatime" } +
         (NoDirAtime ? ",nodiratime" : "");

@@ -19,6 +19,11 @@ public interface IRawFileSystem
     /// <summary>Called once when the session ends (DESTROY or unmount).</summary>
     void Destroy() { }
 
+    /// <summary>LOOKUP: find <paramref name="name"/> in the directory <paramref name="parent"/> and fill
+    /// <paramref name="entry"/>: its node id, attributes and cache timeouts. Each answer with a non-zero node id counts
+    /// one lookup of that node, which the kernel gives back through <see cref="Forget"/>.</summary>
+    /// <returns>0; ENOENT when there is no such name (not cached), or 0 with <c>entry.Nodeid</c> 0 and
+    /// <c>entry.EntryValid</c> set to let the kernel cache the absence.</returns>
     int Lookup(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ref FuseEntryOut entry) => Errno.ENOSYS;
     /// <summary>The kernel drops <paramref name="nlookup"/> references to <paramref name="nodeId"/>. No reply.</summary>
     void Forget(ulong nodeId, ulong nlookup) { }
@@ -32,15 +37,30 @@ public interface IRawFileSystem
     int Getattr(in RequestContext ctx, ulong nodeId, ulong? fh, ref FuseAttrOut attr) => Errno.ENOSYS;
     /// <summary><paramref name="changes"/>.Valid says which fields to apply (<see cref="SetattrValid"/>).</summary>
     int Setattr(in RequestContext ctx, ulong nodeId, in FuseSetattrIn changes, ref FuseAttrOut attr) => Errno.ENOSYS;
+    /// <summary>READLINK: answer the target of the symbolic link <paramref name="nodeId"/> through
+    /// <paramref name="target"/> (its bytes, without a NUL).</summary>
     int Readlink(in RequestContext ctx, ulong nodeId, ref DataReply target) => Errno.ENOSYS;
+    /// <summary>SYMLINK: create in <paramref name="parent"/> a symbolic link <paramref name="name"/> whose target is
+    /// <paramref name="target"/>, and fill <paramref name="entry"/> as <see cref="Lookup"/> does.</summary>
     int Symlink(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target, ref FuseEntryOut entry) => Errno.ENOSYS;
     /// <summary><paramref name="umask"/> is the caller's umask (FUSE_DONT_MASK is negotiated: apply it yourself, once).</summary>
     int Mknod(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint rdev, uint umask, ref FuseEntryOut entry) => Errno.ENOSYS;
+    /// <summary>MKDIR: create the directory <paramref name="name"/> in <paramref name="parent"/> with the permission
+    /// bits <paramref name="mode"/> (<paramref name="umask"/> as in <see cref="Mknod"/>), and fill
+    /// <paramref name="entry"/> as <see cref="Lookup"/> does.</summary>
     int Mkdir(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, uint umask, ref FuseEntryOut entry) => Errno.ENOSYS;
+    /// <summary>UNLINK: remove the name <paramref name="name"/>, which is not a directory, from
+    /// <paramref name="parent"/>. The node itself lives on while the kernel holds lookups of it (an open file, for
+    /// one).</summary>
     int Unlink(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name) => Errno.ENOSYS;
+    /// <summary>RMDIR: remove the empty directory <paramref name="name"/> from <paramref name="parent"/> (ENOTEMPTY if
+    /// it holds entries).</summary>
     int Rmdir(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name) => Errno.ENOSYS;
     /// <summary>RENAME and RENAME2. <paramref name="flags"/>: RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT.</summary>
     int Rename(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, ulong newParent, ReadOnlySpan<byte> newName, uint flags) => Errno.ENOSYS;
+    /// <summary>LINK: give the node <paramref name="nodeId"/> the new name <paramref name="newName"/> in
+    /// <paramref name="newParent"/> (a hard link), and fill <paramref name="entry"/> as <see cref="Lookup"/>
+    /// does.</summary>
     int Link(in RequestContext ctx, ulong nodeId, ulong newParent, ReadOnlySpan<byte> newName, ref FuseEntryOut entry) => Errno.ENOSYS;
 
     /// <summary>Set <c>open.Fh</c> to your handle and <c>open.OpenFlags</c> (<see cref="FopenFlags"/>).</summary>
@@ -53,26 +73,67 @@ public interface IRawFileSystem
         written = 0;
         return Errno.ENOSYS;
     }
+    /// <summary>STATFS: fill <c>statfs.St</c> with the filesystem's statistics (<paramref name="nodeId"/> is the node
+    /// statfs(2) was called on).</summary>
     int Statfs(in RequestContext ctx, ulong nodeId, ref FuseStatfsOut statfs) => Errno.ENOSYS;
+    /// <summary>RELEASE: the last reference to the open file <paramref name="fh"/> is gone (every descriptor closed,
+    /// every mapping unmapped): free the handle. <paramref name="flags"/> are the open flags,
+    /// <paramref name="releaseFlags"/> <see cref="ReleaseFlags"/>, <paramref name="lockOwner"/> the owner whose
+    /// flock(2) locks go with it. Nobody sees the answer: the default answers 0.</summary>
     int Release(in RequestContext ctx, ulong nodeId, ulong fh, int flags, uint releaseFlags, ulong lockOwner) => Status.Ok;
+    /// <summary>FSYNC: flush the open file <paramref name="fh"/> to stable storage; only its data, not its metadata,
+    /// when <paramref name="dataSync"/> (fdatasync(2)).</summary>
     int Fsync(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync) => Errno.ENOSYS;
+    /// <summary>SETXATTR: set the extended attribute <paramref name="name"/> to <paramref name="value"/>.
+    /// <paramref name="flags"/>: <see cref="Linux.XATTR_CREATE"/> (EEXIST if it exists),
+    /// <see cref="Linux.XATTR_REPLACE"/> (ENODATA if it does not), or 0.</summary>
     int Setxattr(in RequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, int flags) => Errno.ENOSYS;
+    /// <summary>GETXATTR: answer the value of the extended attribute <paramref name="name"/> through
+    /// <paramref name="value"/> (<see cref="XattrReply.Set"/> handles the size probe and ERANGE); ENODATA when the node
+    /// has no such attribute.</summary>
     int Getxattr(in RequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name, ref XattrReply value) => Errno.ENOSYS;
     /// <summary>Answer the names, each followed by a NUL, through <paramref name="names"/>.</summary>
     int Listxattr(in RequestContext ctx, ulong nodeId, ref XattrReply names) => Errno.ENOSYS;
+    /// <summary>REMOVEXATTR: remove the extended attribute <paramref name="name"/>; ENODATA when there is
+    /// none.</summary>
     int Removexattr(in RequestContext ctx, ulong nodeId, ReadOnlySpan<byte> name) => Errno.ENOSYS;
+    /// <summary>FLUSH: a descriptor of the open file <paramref name="fh"/> is being closed (once per close(2), so
+    /// perhaps several times per open): write back what must be, and drop the POSIX locks of
+    /// <paramref name="lockOwner"/>. An error reaches close(2); ENOSYS makes the kernel stop sending FLUSH.</summary>
     int Flush(in RequestContext ctx, ulong nodeId, ulong fh, ulong lockOwner) => Errno.ENOSYS;
+    /// <summary>OPENDIR: open the directory <paramref name="nodeId"/>: set <c>open.Fh</c> to your handle and
+    /// <c>open.OpenFlags</c> (<see cref="FopenFlags.CacheDir"/>, <see cref="FopenFlags.KeepCache"/>). The default
+    /// answers 0 with handle 0.</summary>
     int Opendir(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open) => Status.Ok;
     /// <summary>READDIR and READDIRPLUS (<see cref="DirectoryReply.IsPlus"/>). Add entries from <paramref name="offset"/> on
     /// until <see cref="DirectoryReply.Add"/> returns false. With IsPlus, each entry added other than "." and ".."
     /// counts one lookup of its node, exactly as a LOOKUP reply does.</summary>
     int Readdir(in RequestContext ctx, ulong nodeId, ulong fh, long offset, ref DirectoryReply entries) => Errno.ENOSYS;
+    /// <summary>RELEASEDIR: the last reference to the open directory <paramref name="fh"/> is gone: free the handle.
+    /// The default answers 0.</summary>
     int Releasedir(in RequestContext ctx, ulong nodeId, ulong fh, int flags) => Status.Ok;
+    /// <summary>FSYNCDIR: flush the open directory <paramref name="fh"/> to stable storage (only its data when
+    /// <paramref name="dataSync"/>).</summary>
     int Fsyncdir(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync) => Errno.ENOSYS;
+    /// <summary>GETLK (with <see cref="InitFlags.PosixLocks"/>): fill <c>result.Lk</c> with a lock that conflicts with
+    /// <c>lk.Lk</c>, or set its Type to <see cref="Linux.F_UNLCK"/> when none does.</summary>
     int Getlk(in RequestContext ctx, ulong nodeId, in FuseLkIn lk, ref FuseLkOut result) => Errno.ENOSYS;
+    /// <summary>SETLK and SETLKW: take <c>lk.Lk</c> for <c>lk.Owner</c>, or release it (Type
+    /// <see cref="Linux.F_UNLCK"/>). With <paramref name="wait"/>, block until it can be taken (EINTR when the request
+    /// is interrupted); without it, answer EAGAIN when it conflicts. flock(2) locks come with
+    /// <see cref="LkFlags.Flock"/> in <c>lk.LkFlags</c> (with <see cref="InitFlags.FlockLocks"/>).</summary>
     int Setlk(in RequestContext ctx, ulong nodeId, in FuseLkIn lk, bool wait) => Errno.ENOSYS;
+    /// <summary>ACCESS: may the caller (<paramref name="ctx"/>) reach the node as <paramref name="mask"/> asks
+    /// (<see cref="Linux.F_OK"/>, or <see cref="Linux.R_OK"/>, <see cref="Linux.W_OK"/>, <see cref="Linux.X_OK"/>)? 0
+    /// or EACCES. Sent only without default_permissions; ENOSYS makes the kernel allow every later access.</summary>
     int Access(in RequestContext ctx, ulong nodeId, int mask) => Errno.ENOSYS;
+    /// <summary>CREATE: create the regular file <paramref name="name"/> in <paramref name="parent"/> with
+    /// <paramref name="mode"/> and open it with <paramref name="flags"/> (<paramref name="umask"/> as in
+    /// <see cref="Mknod"/>); fill <paramref name="entry"/> as <see cref="Lookup"/> does and <paramref name="open"/> as
+    /// <see cref="Open"/> does. ENOSYS makes the kernel use MKNOD and OPEN instead from then on.</summary>
     int Create(in RequestContext ctx, ulong parent, ReadOnlySpan<byte> name, uint mode, int flags, uint umask, ref FuseEntryOut entry, ref FuseOpenOut open) => Errno.ENOSYS;
+    /// <summary>BMAP (fuseblk mounts): replace <paramref name="block"/>, a block of the file of
+    /// <paramref name="blockSize"/> bytes, by the device block that holds it.</summary>
     int Bmap(in RequestContext ctx, ulong nodeId, uint blockSize, ref ulong block) => Errno.ENOSYS;
     /// <summary>poll(2), select, epoll on an open file: answer the ready events (POLLIN…) of <paramref name="events"/>
     /// in <c>result.Revents</c>. When <paramref name="flags"/> holds FUSE_POLL_SCHEDULE_NOTIFY (<see cref="PollFlags"/>)
@@ -96,17 +157,32 @@ public interface IRawFileSystem
         written = 0;
         return Errno.ENOSYS;
     }
+    /// <summary>FALLOCATE: allocate or deallocate <paramref name="length"/> bytes of the open file
+    /// <paramref name="fh"/> from <paramref name="offset"/>; <paramref name="mode"/> holds fallocate(2)'s FALLOC_FL_*
+    /// bits (<see cref="Linux.FALLOC_FL_KEEP_SIZE"/>…). ENOSYS makes the kernel answer EOPNOTSUPP from then
+    /// on.</summary>
     int Fallocate(in RequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode) => Errno.ENOSYS;
+    /// <summary>LSEEK: set <paramref name="result"/> to the next data (<see cref="Linux.SEEK_DATA"/>) or hole
+    /// (<see cref="Linux.SEEK_HOLE"/>, the <paramref name="whence"/>) at or after <paramref name="offset"/> in the open
+    /// file <paramref name="fh"/>; ENXIO when the offset is at or past the end. ENOSYS makes the kernel treat every
+    /// file as all data from then on.</summary>
     int Lseek(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int whence, out long result)
     {
         result = 0;
         return Errno.ENOSYS;
     }
+    /// <summary>COPY_FILE_RANGE and COPY_FILE_RANGE_64: copy <paramref name="length"/> bytes from the file
+    /// <paramref name="nodeIn"/> (handle <paramref name="fhIn"/>) at <paramref name="offsetIn"/> to the file
+    /// <paramref name="nodeOut"/> (handle <paramref name="fhOut"/>) at <paramref name="offsetOut"/>, and set
+    /// <paramref name="copied"/> (fewer is allowed). <paramref name="flags"/> are copy_file_range(2)'s (0). ENOSYS
+    /// makes the kernel copy through READ and WRITE from then on.</summary>
     int CopyFileRange(in RequestContext ctx, ulong nodeIn, ulong fhIn, long offsetIn, ulong nodeOut, ulong fhOut, long offsetOut, ulong length, ulong flags, out ulong copied)
     {
         copied = 0;
         return Errno.ENOSYS;
     }
+    /// <summary>SYNCFS: flush the whole filesystem to stable storage (syncfs(2) on the mount). ENOSYS makes the kernel
+    /// stop sending it.</summary>
     int Syncfs(in RequestContext ctx, ulong nodeId) => Errno.ENOSYS;
 
     /// <summary>open(O_TMPFILE) in directory <paramref name="parent"/>: create a file with no name (nlink 0), open it,

@@ -26,6 +26,7 @@ public sealed class PendingReply
         _session.Stats.PendingStarted();
     }
 
+    /// <summary>A reply dropped without being used answers EIO here, so its caller does not wait for ever.</summary>
     ~PendingReply()
     {
         if (Volatile.Read(ref _used) == 0 && !_session.IsClosed)

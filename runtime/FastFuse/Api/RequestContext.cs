@@ -17,8 +17,13 @@ public readonly struct RequestContext
     public readonly ulong Unique;
     /// <summary>The node the request is about (the header's nodeid).</summary>
     public readonly ulong NodeId;
+    /// <summary>The caller's user id (fuse_in_header.uid: its fsuid, as the connection's user namespace sees
+    /// it).</summary>
     public readonly uint Uid;
+    /// <summary>The caller's group id (fuse_in_header.gid).</summary>
     public readonly uint Gid;
+    /// <summary>The calling thread's process id (fuse_in_header.pid); 0 when no process is behind the
+    /// request.</summary>
     public readonly uint Pid;
     /// <summary>The opcode of this request.</summary>
     public readonly Kernel.Opcode Opcode;

@@ -24,6 +24,8 @@ public unsafe ref struct XattrReply
 
     /// <summary>The size of the caller's buffer; 0 when it only wants to know the size.</summary>
     public uint RequestedSize { get; }
+    /// <summary>True when the kernel asks only for the size of the value (<see cref="RequestedSize"/> 0):
+    /// <see cref="Set"/> then answers the length and copies nothing.</summary>
     public readonly bool IsSizeProbe => RequestedSize == 0;
     internal int Length { get; private set; }
     internal uint ProbeAnswer { get; private set; }

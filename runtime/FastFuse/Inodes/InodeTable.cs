@@ -98,6 +98,10 @@ public sealed class InodeTable<T> where T : class
     private long _freeHead;         // tag << 32 | slot (0 = empty)
     private int _live;
 
+    /// <summary>A table holding <paramref name="root"/> as node <see cref="RootId"/>, with a reference count of 1; the
+    /// root is never freed.</summary>
+    /// <param name="root">The root directory's value.</param>
+    /// <param name="chunkSize">Entries per storage chunk: a power of two from 2 to 2^24.</param>
     public InodeTable(T root, int chunkSize = 4096)
     {
         ArgumentNullException.ThrowIfNull(root);

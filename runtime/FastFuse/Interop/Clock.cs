@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace FastFuse.Interop;
 
 /// <summary>CLOCK_REALTIME with nanosecond resolution (DateTime.UtcNow stops at 100 ns).</summary>
-public static unsafe partial class Clock
+internal static unsafe partial class Clock
 {
     private const int CLOCK_REALTIME = 0;
 

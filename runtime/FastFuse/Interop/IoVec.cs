@@ -1,7 +1,7 @@
 namespace FastFuse.Interop;
 
 /// <summary>struct iovec: one segment of a readv/writev.</summary>
-public unsafe struct IoVec
+internal unsafe struct IoVec
 {
     public void* Base;
     public nuint Length;

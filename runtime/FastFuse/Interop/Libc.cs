@@ -128,7 +128,7 @@ internal unsafe struct MsgHdr
 
 /// <summary>struct statx (identical on every Linux architecture, 256 bytes).</summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct Statx
+internal unsafe struct Statx
 {
     public uint Mask;
     public uint Blksize;
@@ -155,7 +155,7 @@ public unsafe struct Statx
 
 /// <summary>struct statx_timestamp.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct StatxTimestamp
+internal struct StatxTimestamp
 {
     public long Sec;
     public uint Nsec;

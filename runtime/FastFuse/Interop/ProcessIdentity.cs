@@ -1,7 +1,7 @@
 namespace FastFuse.Interop;
 
 /// <summary>The calling process's real user and group (for owning a filesystem's root).</summary>
-public static class ProcessIdentity
+internal static class ProcessIdentity
 {
     public static uint Uid => Libc.Getuid();
     public static uint Gid => Libc.Getgid();

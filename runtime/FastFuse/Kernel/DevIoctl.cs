@@ -1,8 +1,11 @@
 // ioctl request numbers for /dev/fuse (FUSE_DEV_IOC_*), precomputed for x86-64/arm64 _IOC encoding.
 namespace FastFuse.Kernel;
 
+/// <summary>ioctl request numbers of /dev/fuse (FUSE_DEV_IOC_*), precomputed for the _IOC encoding of x86-64 and
+/// arm64.</summary>
 public static class DevIoctl
 {
+    /// <summary>FUSE_DEV_IOC_MAGIC: the type byte of every /dev/fuse ioctl.</summary>
     public const uint Magic = 229;
 
     /// <summary>_IOR(229, 0, uint32_t): attach a cloned fd to an existing connection.</summary>

@@ -1,6 +1,7 @@
 // Allocation-free opcode name lookup (header spelling without the FUSE_ prefix).
 namespace FastFuse.Kernel;
 
+/// <summary>Opcode names as the header spells them, without the FUSE_ prefix, looked up without allocating.</summary>
 public static class OpcodeInfo
 {
     /// <summary>Highest FUSE (non-CUSE) opcode value defined by protocol 7.45.</summary>

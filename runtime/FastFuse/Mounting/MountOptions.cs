@@ -6,6 +6,7 @@ namespace FastFuse.Mounting;
 /// <summary>Bad command-line or mount option: one clear line for the user.</summary>
 public sealed class MountException : Exception
 {
+    /// <summary>An error whose message is the one line the user is shown.</summary>
     public MountException(string message) : base(message) { }
 }
 
@@ -17,13 +18,21 @@ public sealed class MountException : Exception
 /// </summary>
 public sealed class MountOptions
 {
+    /// <summary>allow_other: every user may use the mount, not only the one who mounted it.</summary>
     public bool AllowOther { get; set; }
+    /// <summary>allow_root: the mount's owner and root may use it (the kernel lets everyone in, as with allow_other;
+    /// the session answers EACCES to the others).</summary>
     public bool AllowRoot { get; set; }
+    /// <summary>default_permissions: the kernel checks permissions itself, from the mode, owner and group (ACCESS is
+    /// then never sent).</summary>
     public bool DefaultPermissions { get; set; }
+    /// <summary>ro: the mount is read-only.</summary>
     public bool ReadOnly { get; set; }
+    /// <summary>fsname=: the source /proc/mounts shows for the mount (default "fastfuse").</summary>
     public string FsName { get; set; } = "fastfuse";
     /// <summary>The type shown as fuse.SUBTYPE; null: the CLI picks the filesystem's name; empty: plain "fuse".</summary>
     public string? Subtype { get; set; }
+    /// <summary>max_read=: the largest READ the kernel sends, in bytes; null: no limit but the session's.</summary>
     public uint? MaxRead { get; set; }
     /// <summary>VFS flags (MS_*) besides MS_RDONLY. nosuid and nodev are on unless suid/dev is given.</summary>
     public ulong MountFlags { get; set; } = Interop.Libc.MS_NOSUID | Interop.Libc.MS_NODEV;
@@ -139,6 +148,9 @@ public sealed class MountOptions
         return o;
     }
 
+    /// <summary>Apply one comma-separated option list (the argument of one <c>-o</c>) on top of these options; an
+    /// unknown or malformed option throws <see cref="MountException"/>. <see cref="Parse"/> also checks that the
+    /// options agree.</summary>
     public void Apply(string list)
     {
         foreach (var raw in SplitOptions(list))

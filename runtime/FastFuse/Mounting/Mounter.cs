@@ -3,16 +3,27 @@ using FastFuse.Kernel;
 
 namespace FastFuse.Mounting;
 
-public enum MountMethod { DirectMount, Fusermount }
+/// <summary>How a mount was made.</summary>
+public enum MountMethod
+{
+    /// <summary>mount(2), called by this process (as root).</summary>
+    DirectMount,
+    /// <summary>fusermount3, the setuid helper, which mounts and passes the /dev/fuse descriptor back.</summary>
+    Fusermount,
+}
 
 /// <summary>A live mount: where, how it was made, its /dev/fuse fd, and its connection id under /sys/fs/fuse.</summary>
 public sealed class MountHandle
 {
+    /// <summary>The absolute path of the mountpoint.</summary>
     public required string Mountpoint { get; init; }
+    /// <summary>How the mount was made.</summary>
     public required MountMethod Method { get; init; }
+    /// <summary>The connection's /dev/fuse descriptor (the session owns it).</summary>
     public required int Fd { get; init; }
     /// <summary>The connection's number in /sys/fs/fuse/connections (the mount's device minor), or 0 if unknown.</summary>
     public uint ConnectionId { get; internal set; }
+    /// <summary>True once this process has removed the mount.</summary>
     public bool Unmounted { get; internal set; }
     /// <summary>With auto_unmount: the process that unmounts if this one dies (told to stand down at unmount).</summary>
     internal AutoUnmountGuard? AutoUnmount { get; set; }
@@ -22,7 +33,7 @@ public sealed class MountHandle
 /// Makes and removes mounts. As root (and unless fusermount is asked for) DirectMount: open /dev/fuse and call
 /// mount(2) here; otherwise fusermount3.
 /// </summary>
-public static class Mounter
+internal static class Mounter
 {
     public static MountHandle Mount(string mountpoint, MountOptions options)
     {

@@ -5,7 +5,7 @@ using FastFuse.Session;
 namespace FastFuse.Mounting;
 
 /// <summary>Checks on a mountpoint before mounting, and what /proc/self/mountinfo says about it.</summary>
-public static unsafe class Mountpoint
+internal static unsafe class Mountpoint
 {
     /// <summary>
     /// The absolute path of a usable mountpoint and its mode, or a <see cref="MountException"/> saying why not:
@@ -71,7 +71,7 @@ public static unsafe class Mountpoint
 }
 
 /// <summary>One line of /proc/self/mountinfo.</summary>
-public sealed class MountInfo
+internal sealed class MountInfo
 {
     public required string MountPoint { get; init; }
     public required uint Major { get; init; }

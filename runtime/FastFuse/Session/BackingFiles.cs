@@ -14,6 +14,10 @@ public sealed unsafe class BackingFiles
     /// <summary>Backing ids currently registered.</summary>
     public long Registered => Interlocked.Read(ref _open);
 
+    /// <summary>FUSE_DEV_IOC_BACKING_OPEN: register <paramref name="fd"/> (an open regular file) as a passthrough
+    /// backing file.</summary>
+    /// <returns>0, with the id in <paramref name="backingId"/>; or an errno: EOPNOTSUPP when passthrough was not
+    /// agreed, EPERM without CAP_SYS_ADMIN.</returns>
     public int Open(int fd, out int backingId)
     {
         backingId = 0;
@@ -28,6 +32,8 @@ public sealed unsafe class BackingFiles
         return 0;
     }
 
+    /// <summary>FUSE_DEV_IOC_BACKING_CLOSE: drop the backing id <paramref name="backingId"/>. Returns 0 or an
+    /// errno.</summary>
     public int Close(int backingId)
     {
         uint id = (uint)backingId;

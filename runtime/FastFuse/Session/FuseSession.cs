@@ -43,15 +43,21 @@ public sealed unsafe class FuseSession : IDisposable
     internal readonly Interrupts Interrupts = new();
     internal readonly NativeBuffer Zeros = new(128 * 1024, zero: true);
 
+    /// <summary>The filesystem this session serves.</summary>
     public IRawFileSystem FileSystem { get; }
     /// <summary>FUSE passthrough backing files registered through this session.</summary>
     public BackingFiles Backing { get; }
     /// <summary>The session's own /dev/fuse fd (ioctls, notifications).</summary>
     internal int ControlFd => _mainChannel.Fd;
+    /// <summary>What the session has done: requests, errors and latencies per opcode, reply classes,
+    /// syscalls.</summary>
     public Stats Stats { get; } = new();
     /// <summary>Notifications to the kernel (cache invalidation, store, retrieve, poll wakeup), on every transport.</summary>
     public Notify.Notifier Notify { get; }
+    /// <summary>What INIT agreed: the protocol, the flags and the limits (before INIT, what will be asked
+    /// for).</summary>
     public FuseConnection Connection { get; } = new();
+    /// <summary>The mount this session serves; null for a session without one.</summary>
     public MountHandle? MountHandle => _mount;
     /// <summary>The mount's atime rules now (relatime, strictatime, noatime, nodiratime, ro), remounts included: a
     /// filesystem that keeps access times asks it on each read (the kernel leaves atime on FUSE inodes to the
@@ -63,7 +69,9 @@ public sealed unsafe class FuseSession : IDisposable
 
     /// <summary>The current epoch: requests read in an earlier one are answered by nobody.</summary>
     public long Epoch => Volatile.Read(ref _epoch);
+    /// <summary>True once INIT has been answered.</summary>
     public bool Initialized => _initialized.IsSet;
+    /// <summary>True once the session has ended: its loops are gone (or unmount gave up waiting for them).</summary>
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
     /// <summary>True when the kernel aborted the connection (fusectl abort) rather than an unmount ending it.</summary>
     public bool Aborted => _endErrno == Errno.ECONNABORTED;
@@ -79,7 +87,7 @@ public sealed unsafe class FuseSession : IDisposable
     /// <summary>FUSE_SETXATTR_EXT was negotiated: fuse_setxattr_in is 16 bytes, not 8.</summary>
     internal bool SetxattrExt { get; private set; }
     /// <summary>The transport serving this session.</summary>
-    public FuseTransport Transport => _transport;
+    internal FuseTransport Transport => _transport;
     /// <summary>The transport actually serving ("devfuse", "fuse-uring"), after any fallback.</summary>
     public string TransportName => Stats.Transport;
     internal SessionOptions Options => _options;
@@ -149,7 +157,7 @@ public sealed unsafe class FuseSession : IDisposable
     }
 
     /// <summary>A session over any channel, with no mount (tests, benchmarks, fuzzing).</summary>
-    public static FuseSession FromChannel(IRawFileSystem fs, FuseChannel channel, SessionOptions? sessionOptions = null) =>
+    internal static FuseSession FromChannel(IRawFileSystem fs, FuseChannel channel, SessionOptions? sessionOptions = null) =>
         new(fs, channel, null, sessionOptions);
 
     /// <summary>Start the transport's first loop on the session's fd (it reads INIT); the rest start once INIT is
@@ -168,8 +176,29 @@ public sealed unsafe class FuseSession : IDisposable
         _exited.Wait();
     }
 
+    /// <summary>While <see cref="RunHere"/> starts the session: the caller's thread, lent to the first loop.</summary>
+    internal Transport.CallerHost? Host;
+
+    /// <summary>
+    /// As <see cref="Run"/>, with the first loop (the one that reads INIT; on fuse-uring the /dev/fuse control loop)
+    /// on the calling thread instead of a thread of its own: a host language that wants its callbacks on a thread it
+    /// owns gets them there (the other loops still have their own threads). Returns when the session has ended.
+    /// </summary>
+    public void RunHere()
+    {
+        var host = new Transport.CallerHost();
+        Host = host;
+        try { Start(); }
+        finally { Host = null; }
+        host.RunLoop();
+        _exited.Wait();
+    }
+
+    /// <summary>Wait until INIT has been answered; false if <paramref name="timeout"/> passes first.</summary>
     public bool WaitForInit(TimeSpan timeout) => _initialized.Wait(timeout);
+    /// <summary>Wait until the session has ended; false if <paramref name="timeout"/> passes first.</summary>
     public bool Wait(TimeSpan timeout) => _exited.Wait(timeout);
+    /// <summary>Wait until the session has ended (unmounted, or the connection gone).</summary>
     public void Wait() => _exited.Wait();
 
     /// <summary>A /dev/fuse worker for in-process use (no thread): feed it requests with

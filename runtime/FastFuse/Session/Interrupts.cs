@@ -8,7 +8,7 @@ namespace FastFuse.Session;
 /// An entry is dropped when its request is answered, or after <see cref="MaxEntries"/> when an INTERRUPT named a
 /// request that had already finished.
 /// </summary>
-public sealed class Interrupts
+internal sealed class Interrupts
 {
     private const int MaxEntries = 4096;
     private readonly ConcurrentDictionary<ulong, byte> _marked = new();

@@ -13,8 +13,22 @@ namespace FastFuse.Session;
 /// </summary>
 public sealed class SyscallCounters
 {
-    public long Read, Write, Writev, Splice, Pread, Poll, Enter;
+    /// <summary>read(2) calls on /dev/fuse.</summary>
+    public long Read;
+    /// <summary>write(2) calls (a spliced reply's header into its pipe).</summary>
+    public long Write;
+    /// <summary>writev(2) calls (replies).</summary>
+    public long Writev;
+    /// <summary>splice(2) calls (file data into a pipe, and the pipe on to /dev/fuse).</summary>
+    public long Splice;
+    /// <summary>pread(2) calls (file data where splice is not used).</summary>
+    public long Pread;
+    /// <summary>poll(2) calls (a worker waiting for a request after spinning).</summary>
+    public long Poll;
+    /// <summary>io_uring_enter(2) calls.</summary>
+    public long Enter;
 
+    /// <summary>All of them.</summary>
     public long Total => Read + Write + Writev + Splice + Pread + Poll + Enter;
 
     internal void Add(SyscallCounters o)
@@ -148,7 +162,9 @@ public sealed class Stats
 
     /// <summary>Requests handled for <paramref name="op"/> so far.</summary>
     public long CountOf(Opcode op) => Sum(w => w.Count[WorkerStats.Slot(op)]);
+    /// <summary>Requests for <paramref name="op"/> answered with an errno so far.</summary>
     public long ErrorsOf(Opcode op) => Sum(w => w.Errors[WorkerStats.Slot(op)]);
+    /// <summary>Requests handled so far, every opcode.</summary>
     public long TotalRequests => Sum(w => w.Count.Sum());
 
     /// <summary>Requests served by each loop, by its label ("worker 0", "queue 1"…).</summary>

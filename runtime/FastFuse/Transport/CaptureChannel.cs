@@ -6,7 +6,7 @@ namespace FastFuse.Transport;
 /// An in-process channel for tests, benchmarks and fuzzing: requests are fed by the caller, replies are copied
 /// into a buffer the caller can inspect. No kernel involved.
 /// </summary>
-public sealed unsafe class CaptureChannel : FuseChannel
+internal sealed unsafe class CaptureChannel : FuseChannel
 {
     private readonly byte[] _last = GC.AllocateUninitializedArray<byte>(2 << 20, pinned: true);
 

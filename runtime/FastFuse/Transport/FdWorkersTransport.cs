@@ -18,7 +18,7 @@ internal interface IFdWorker : IDisposable
 /// uses the session's fd and reads INIT; the others get FUSE_DEV_IOC_CLONE clones once INIT is answered (a clone made
 /// earlier is refused by the kernel). A worker that cannot be made is logged and the session goes on with fewer.
 /// </summary>
-public abstract class FdWorkersTransport : FuseTransport
+internal abstract class FdWorkersTransport : FuseTransport
 {
     private protected readonly FuseSession Session;
     private protected readonly FuseChannel Main;

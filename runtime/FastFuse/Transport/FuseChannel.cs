@@ -6,7 +6,7 @@ namespace FastFuse.Transport;
 /// Where requests come from and replies go: one per worker. Return values follow the kernel's convention:
 /// a byte count, or a negative errno.
 /// </summary>
-public abstract unsafe class FuseChannel : IDisposable
+internal abstract unsafe class FuseChannel : IDisposable
 {
     /// <summary>Read one request into <paramref name="buffer"/>; blocks. Returns its length or -errno.</summary>
     public abstract int Read(byte* buffer, int capacity);

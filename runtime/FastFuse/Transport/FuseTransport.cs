@@ -7,7 +7,7 @@ namespace FastFuse.Transport;
 /// starts it, tells it when INIT has been answered, and stops it; nothing above it knows whether a request came
 /// from read(2) or a ring. Each loop thread calls <see cref="Session.FuseSession.OnLoopExit"/> when it ends.
 /// </summary>
-public abstract class FuseTransport : IDisposable
+internal abstract class FuseTransport : IDisposable
 {
     /// <summary>The name users pick it by (-o transport=NAME) and that --stats shows.</summary>
     public abstract string Name { get; }

@@ -6,7 +6,7 @@ namespace FastFuse.Transport;
 /// A page-aligned native buffer: never moved by the GC, so the kernel may read and write it while a pointer
 /// to it is held. Freed exactly once by <see cref="Dispose"/>.
 /// </summary>
-public sealed unsafe class NativeBuffer : IDisposable
+internal sealed unsafe class NativeBuffer : IDisposable
 {
     private void* _ptr;
 
@@ -36,7 +36,7 @@ public sealed unsafe class NativeBuffer : IDisposable
 /// Pool of same-size page-aligned buffers. Workers rent theirs when they start and return them when they stop,
 /// so a session that mounts again reuses memory instead of growing.
 /// </summary>
-public sealed class BufferPool : IDisposable
+internal sealed class BufferPool : IDisposable
 {
     private readonly Stack<NativeBuffer> _free = new();
     private readonly Lock _gate = new();

@@ -39,7 +39,7 @@ internal enum ReplyBody : byte
 /// the slot for its whole life and is pinned: it is reused only once the transport has finished sending, which
 /// for a ring means after the kernel has taken the commit.</para>
 /// </summary>
-public sealed unsafe class RequestSlot
+internal sealed unsafe class RequestSlot
 {
     /// <summary>Room for the largest fixed-size reply (CREATE: entry + open; STATX: 288 bytes).</summary>
     internal const int FixedCapacity = 512;

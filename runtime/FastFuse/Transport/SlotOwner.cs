@@ -8,7 +8,7 @@ namespace FastFuse.Transport;
 /// A transport loop that owns request slots: a /dev/fuse worker, or one fuse-uring queue. It brings requests in,
 /// hands each slot to the dispatcher, and sends the reply the dispatcher gives back.
 /// </summary>
-public abstract class SlotOwner
+internal abstract class SlotOwner
 {
     /// <summary>
     /// Send the finished reply of <paramref name="slot"/>, on the thread that handled it. The owner checks the
@@ -33,7 +33,7 @@ public abstract class SlotOwner
     /// come from any thread.</summary>
     private protected static unsafe void WriteDeferred(FuseSession session, FuseChannel channel, in DeferredTarget t, int errno, ReadOnlySpan<byte> payload)
     {
-        ReplyGate.Trace(t.Unique, errno, payload.Length, $"deferred {OpcodeInfo.Name(t.Opcode)}");
+        ReplyGate.TraceDeferred(t.Unique, errno, payload.Length, t.Opcode);
         if (!session.Gate.IsCurrent(t.Epoch)) return;
         FuseOutHeader header;
         header.Len = (uint)(FuseOutHeader.Size + payload.Length);

@@ -30,7 +30,7 @@ namespace FastFuse.Uring;
 /// On x86-64 acquire loads and release stores are plain moves; Volatile also keeps the JIT from reordering them.
 /// </para>
 /// </summary>
-public sealed unsafe class Ring : IDisposable
+internal sealed unsafe class Ring : IDisposable
 {
     private int _fd = -1;
     // Mappings (sq and cq share one when the kernel reports IORING_FEAT_SINGLE_MMAP).

@@ -6,7 +6,7 @@ namespace FastFuse.Uring;
 
 /// <summary>struct io_sqring_offsets: where each field of the submission ring lies in its mapping.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct IoSqringOffsets
+internal struct IoSqringOffsets
 {
     public uint Head, Tail, RingMask, RingEntries, Flags, Dropped, Array, Resv1;
     public ulong UserAddr;
@@ -14,7 +14,7 @@ public struct IoSqringOffsets
 
 /// <summary>struct io_cqring_offsets: where each field of the completion ring lies in its mapping.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct IoCqringOffsets
+internal struct IoCqringOffsets
 {
     public uint Head, Tail, RingMask, RingEntries, Overflow, Cqes, Flags, Resv1;
     public ulong UserAddr;
@@ -22,7 +22,7 @@ public struct IoCqringOffsets
 
 /// <summary>struct io_uring_params (120 bytes), in and out of io_uring_setup.</summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct IoUringParams
+internal unsafe struct IoUringParams
 {
     public uint SqEntries, CqEntries, Flags, SqThreadCpu, SqThreadIdle, Features, WqFd;
     public fixed uint Resv[3];
@@ -31,11 +31,12 @@ public unsafe struct IoUringParams
 }
 
 /// <summary>
-/// struct io_uring_sqe (64 bytes; the ring may be set up for 128-byte entries, whose second half extends
-/// <see cref="Cmd"/> to 80 bytes for IORING_OP_URING_CMD). Unions are flattened to the member FastFuse uses.
+/// struct io_uring_sqe (64 bytes; the ring may be set up for 128-byte entries, whose second half extends the command
+/// area (<see cref="CmdOffset"/>, <see cref="Ring.Cmd"/>) to 80 bytes for IORING_OP_URING_CMD). Unions are flattened
+/// to the member FastFuse uses.
 /// </summary>
 [StructLayout(LayoutKind.Explicit, Size = 64)]
-public unsafe struct IoUringSqe
+internal unsafe struct IoUringSqe
 {
     [FieldOffset(0)] public byte Opcode;
     [FieldOffset(1)] public byte Flags;
@@ -62,7 +63,7 @@ public unsafe struct IoUringSqe
 
 /// <summary>struct io_uring_cqe (16 bytes; 32 with IORING_SETUP_CQE32, the rest being big_cqe[]).</summary>
 [StructLayout(LayoutKind.Sequential)]
-public struct IoUringCqe
+internal struct IoUringCqe
 {
     public ulong UserData;
     public int Res;
@@ -70,7 +71,7 @@ public struct IoUringCqe
 }
 
 /// <summary>The io_uring constants FastFuse uses.</summary>
-public static class IoUring
+internal static class IoUring
 {
     // io_uring_setup flags
     public const uint SetupCqSize = 1u << 3, SetupClamp = 1u << 4, SetupSubmitAll = 1u << 7, SetupCoopTaskrun = 1u << 8,

@@ -55,6 +55,58 @@ public sealed partial class HeaderTests
     [GeneratedRegex(@"(?<!\w)(?<!\(\*)(fastfuse_[a-z0-9_]+)\s*\(")]
     private static partial Regex Prototype();
 
+    /// <summary>Every callback of struct fastfuse_ops, every function and every struct comes with its comment: for a
+    /// callback, one between the previous member and it; for a function, one since the previous declaration (functions
+    /// on consecutive lines share one); for a struct, one right before it.</summary>
+    [Fact]
+    public void EveryCallbackFunctionAndStructIsDocumented()
+    {
+        string text = File.ReadAllText(Header);
+        var undocumented = new List<string>();
+        int opsStart = text.IndexOf("struct fastfuse_ops {", StringComparison.Ordinal), opsEnd = text.IndexOf("\n};", opsStart, StringComparison.Ordinal);
+        Assert.True(opsStart > 0 && opsEnd > opsStart, "no struct fastfuse_ops in the header");
+        int members = 0, previous = opsStart;
+        foreach (Match m in Callback().Matches(text[opsStart..opsEnd]))
+        {
+            members++;
+            int at = opsStart + m.Index;
+            if (!text[previous..at].Contains("*/", StringComparison.Ordinal)) undocumented.Add($"callback {m.Groups[1].Value}");
+            previous = text.IndexOf(';', at);
+        }
+        Assert.True(members >= 40, $"found only {members} callbacks");
+
+        // Top-level declarations: blank the comments (keeping offsets) to find them, look for comments in the original.
+        string code = Comments().Replace(text, c => new string(' ', c.Length));
+        int last = 0, functions = 0;
+        string previousName = "";
+        foreach (Match m in TopLevelPrototype().Matches(code))
+        {
+            if (m.Index > opsStart && m.Index < opsEnd) continue;
+            functions++;
+            string between = text[last..m.Index];
+            // One comment may serve a typedef and the function using it, or a function and its _plus variant.
+            bool grouped = last > 0 && string.IsNullOrWhiteSpace(between) && (previousName.StartsWith("typedef", StringComparison.Ordinal) ||
+                m.Groups[1].Value.StartsWith(previousName, StringComparison.Ordinal));
+            if (!between.Contains("*/", StringComparison.Ordinal) && !grouped) undocumented.Add($"function {m.Groups[1].Value}");
+            last = code.IndexOf(';', m.Index) + 1;
+            previousName = m.Value.StartsWith("typedef", StringComparison.Ordinal) ? "typedef" : m.Groups[1].Value;
+        }
+        Assert.True(functions >= 40, $"found only {functions} functions");
+        foreach (Match m in StructDefinition().Matches(code))
+        {
+            int since = Math.Max(code.LastIndexOf(';', m.Index), code.LastIndexOf('}', m.Index)) + 1;
+            if (!text[since..m.Index].Contains("*/", StringComparison.Ordinal)) undocumented.Add($"struct {m.Groups[1].Value}");
+        }
+        Assert.True(undocumented.Count == 0, "without a comment: " + string.Join(", ", undocumented));
+    }
+
+    [GeneratedRegex(@"\(\*([a-z_]+)\)\(")]
+    private static partial Regex Callback();
+    [GeneratedRegex(@"(?m)^(?:const )?(?:int|void|size_t|char|fastfuse_session|struct \w+|typedef \w+)\s*\*?\s*\(?\*?(fastfuse_[a-z0-9_]+)\)?\s*\(")]
+    private static partial Regex TopLevelPrototype();
+    [GeneratedRegex(@"(?m)^struct (fastfuse_[a-z_]+) \{")]
+    private static partial Regex StructDefinition();
+
     [Fact]
     public void DeclaresExactlyWhatTheLibraryExports()
     {

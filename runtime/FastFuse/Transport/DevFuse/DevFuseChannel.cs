@@ -8,7 +8,7 @@ namespace FastFuse.Transport.DevFuse;
 /// /dev/fuse with read(2) and writev(2). Each worker has its own: the session's fd, or a clone made with
 /// FUSE_DEV_IOC_CLONE, which has its own processing queue (a reply must go to the fd that read its request).
 /// </summary>
-public sealed unsafe class DevFuseChannel : FuseChannel
+internal sealed unsafe class DevFuseChannel : FuseChannel
 {
     private int _fd;
     private readonly bool _owned;

@@ -6,7 +6,7 @@ namespace FastFuse.Transport.DevFuse;
 /// The /dev/fuse transport: <c>threads</c> workers, each a blocking read + writev loop on its own fd (see
 /// <see cref="FdWorkersTransport"/>). Worker 0 may busy-poll briefly before sleeping (the spin option).
 /// </summary>
-public sealed class DevFuseTransport : FdWorkersTransport
+internal sealed class DevFuseTransport : FdWorkersTransport
 {
     private readonly BufferPool _pool;
     private readonly TimeSpan _spin;

@@ -5,7 +5,7 @@ namespace FastFuse.Transport.DevFuse;
 // READ replies whose data comes from a file descriptor (loopback): spliced file → pipe → /dev/fuse by the worker's
 // SpliceSender; where splice cannot be used the data is read with pread into the reply buffer and goes out by
 // writev. Both paths are counted in Stats.
-public sealed unsafe partial class DevFuseWorker
+internal sealed unsafe partial class DevFuseWorker
 {
     private SpliceSender? _splice;
 

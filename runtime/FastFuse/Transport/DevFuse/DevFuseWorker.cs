@@ -12,7 +12,7 @@ namespace FastFuse.Transport.DevFuse;
 /// nothing is shared with other workers on the hot path. Because the reply is written while the handler's
 /// memory is still valid, the slot gathers: lent memory goes out without a copy.
 /// </summary>
-public sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
+internal sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
 {
     internal const int IovCapacity = 1024;       // IOV_MAX
 
@@ -25,7 +25,7 @@ public sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
     private readonly BufferPool _pool;
     // Safe: _iov is a native array of IovCapacity entries owned by this worker until Dispose.
     private IoVec* _iov;
-    private Thread? _thread;
+    private LoopThread? _thread;
 
     internal DevFuseWorker(FuseSession session, FuseChannel channel, BufferPool pool, int index)
     {
@@ -46,11 +46,7 @@ public sealed unsafe partial class DevFuseWorker : SlotOwner, IFdWorker
 
     public int Index { get; }
 
-    public void Start()
-    {
-        _thread = new Thread(Run) { IsBackground = true, Name = $"fuse-worker-{Index}" };
-        _thread.UnsafeStart();
-    }
+    public void Start() => _thread = LoopThread.Start(Run, $"fuse-worker-{Index}", Session.Host);
 
     public bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
 

@@ -12,7 +12,7 @@ namespace FastFuse.Transport.FuseUring;
 /// BATCH_FORGET and INTERRUPT still come that way, as does every request until all queues have registered. When
 /// the rings cannot be used, one line says why and the devfuse transport serves the session with all its workers.
 /// </summary>
-public sealed class FuseUringTransport : FuseTransport
+internal sealed class FuseUringTransport : FuseTransport
 {
     private const string EnableUring = "/sys/module/fuse/parameters/enable_uring";
     private readonly FuseSession _session;

@@ -150,7 +150,7 @@ internal sealed unsafe partial class RingQueue
     {
         int i = t.SlotIndex;
         var s = _slots[i];
-        ReplyGate.Trace(t.Unique, errno, payload.Length, $"deferred {OpcodeInfo.Name(t.Opcode)}");
+        ReplyGate.TraceDeferred(t.Unique, errno, payload.Length, t.Opcode);
         if (!_session.Gate.IsCurrent(t.Epoch)) return;
         if (payload.Length > s.DataCapacity)
         {

@@ -29,7 +29,7 @@ internal sealed unsafe partial class RingQueue : SlotOwner
     private readonly FuseSession _session;
     private readonly int _fd;            // the session's /dev/fuse fd, registered as fixed file 0
     private readonly int _depth;
-    /// <summary>Entries this queue may grow to (see <see cref="Grow"/>); its arrays and header block have room for all.</summary>
+    /// <summary>Entries this queue may grow to (see <see cref="OnDeferred"/>); its arrays and header block have room for all.</summary>
     private readonly int _max;
     /// <summary>Entries created and registered so far (loop thread only after setup).</summary>
     private int _registered;

@@ -7,7 +7,7 @@ namespace FastFuse.Transport.UringBatch;
 /// workers (see <see cref="FdWorkersTransport"/>), each an <see cref="UringWorker"/> with its own ring and
 /// <c>depth</c> reads in flight.
 /// </summary>
-public sealed class UringBatchTransport : FdWorkersTransport
+internal sealed class UringBatchTransport : FdWorkersTransport
 {
     private readonly BufferPool _pool;
     private readonly int _depth;

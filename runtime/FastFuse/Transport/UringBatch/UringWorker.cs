@@ -43,7 +43,7 @@ internal sealed unsafe partial class UringWorker : SlotOwner, IFdWorker
     private int _inFlight;                 // SQEs submitted whose completion has not been seen
     private bool _eventArmed;
     private SpliceSender? _splice;
-    private Thread? _thread;
+    private LoopThread? _thread;
 
     public int Index { get; }
 
@@ -93,11 +93,7 @@ internal sealed unsafe partial class UringWorker : SlotOwner, IFdWorker
         return 0;
     }
 
-    public void Start()
-    {
-        _thread = new Thread(Run) { IsBackground = true, Name = $"fuse-uring-worker-{Index}" };
-        _thread.UnsafeStart();
-    }
+    public void Start() => _thread = LoopThread.Start(Run, $"fuse-uring-worker-{Index}", _session.Host);
 
     public bool Join(TimeSpan timeout) => _thread is null || _thread.Join(timeout);
 

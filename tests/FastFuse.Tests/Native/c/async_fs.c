@@ -244,7 +244,7 @@ static int readdir(void *ud, const struct fastfuse_ctx *c, uint64_t ino, uint64_
 
 int main(int argc, char **argv)
 {
-	sigset_t sigs; sigemptyset(&sigs); sigaddset(&sigs, SIGINT); sigaddset(&sigs, SIGTERM);
+	sigset_t sigs; sigemptyset(&sigs); sigaddset(&sigs, SIGINT); sigaddset(&sigs, SIGTERM); sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	char tmpl[] = "/tmp/async_fs-XXXXXX";
 	backing = mkstemp(tmpl);
@@ -259,7 +259,14 @@ int main(int argc, char **argv)
 	if (!s) { fprintf(stderr, "async_fs: %s\n", fastfuse_last_error()); return 1; }
 	if (fastfuse_start(s) != 0) { fprintf(stderr, "async_fs: %s\n", fastfuse_last_error()); return 1; }
 	say("serving");
-	int sig; sigwait(&sigs, &sig);
+	int sig;
+	for (;;) {                                            /* SIGUSR1: print what the library's heap has allocated */
+		sigwait(&sigs, &sig);
+		if (sig != SIGUSR1) break;
+		struct fastfuse_stats now = { .size = sizeof now };
+		fastfuse_stats_get(s, &now);
+		say("heap %llu deferred %llu", (unsigned long long)now.heap_allocated_bytes, (unsigned long long)now.deferred_replies);
+	}
 	struct fastfuse_stats st = { .size = sizeof st };
 	fastfuse_stats_get(s, &st);                           /* before the end: the never-answered LOOKUP is pending */
 	fastfuse_unmount(s, 1);
