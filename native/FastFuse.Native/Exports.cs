@@ -41,7 +41,7 @@ internal static unsafe class Exports
             var (mountOptions, debug) = ParseOptions(options == null ? "" : Utf8(options), sessionOptions, threadsGiven: threads > 0);
             if (debug) Log.Level = LogLevel.Debug;
 
-            var fs = new NativeFileSystem(ops, opsSize, userdata);
+            var fs = new NativeFileSystem(ops, opsSize, userdata) { WantWritebackCache = mountOptions.WritebackCache };
             return Handle(fs, FuseSession.Mount(fs, path, mountOptions, sessionOptions));
         }
         catch (Exception e)
@@ -293,10 +293,31 @@ internal static unsafe class Exports
             if (!escaped && SessionOption(parts[i], session, threadsGiven)) continue;
             kept.Add(parts[i]);
         }
+        foreach (var item in kept)
+        {
+            string key = item.Split('=')[0].Trim();
+            if (s_theFilesystemsOwn.TryGetValue(key, out var instead))
+                throw new MountException($"option '{key}' is one the fastfuse command's filesystems act on; a C filesystem does it itself: {instead}");
+        }
         var options = MountOptions.Parse(string.Join(',', kept));
         options.ApplyTo(session);
         return (options, debug);
     }
+
+    /// <summary>Options of the fastfuse command that its filesystems (MemFs, LoopbackFs) carry out, not the runtime: a
+    /// C filesystem answers for them itself, so the C ABI refuses them (with how) rather than accept and ignore them.</summary>
+    private static readonly Dictionary<string, string> s_theFilesystemsOwn = new()
+    {
+        ["entry_timeout"] = "set entry_valid in the entry replies",
+        ["attr_timeout"] = "set attr_valid in the attribute and entry replies",
+        ["negative_timeout"] = "answer LOOKUP with nodeid 0 and entry_valid set (a cached negative entry)",
+        ["direct_io"] = "set FOPEN_DIRECT_IO in the open replies",
+        ["kernel_cache"] = "set FOPEN_KEEP_CACHE in the open replies",
+        ["auto_cache"] = "set FOPEN_KEEP_CACHE while the file is unchanged, or fastfuse_notify_inval_inode when it changes",
+        ["passthrough"] = "fastfuse_backing_open and fastfuse_open_passthrough in the open replies",
+        ["size"] = "it is memfs's limit on its data",
+        ["nr_inodes"] = "it is memfs's limit on its files",
+    };
 
     /// <summary>threads=N (1–256), spin=US (0–1,000,000 µs a worker polls before sleeping), max_write=BYTES
     /// (4096 to 1 MiB): true when <paramref name="item"/> was one of them; a bad value is a MountException.</summary>

@@ -21,6 +21,10 @@ internal sealed unsafe partial class NativeFileSystem : IRawFileSystem
     private readonly NativeOps _ops;
     private readonly void* _ud;
 
+    /// <summary>-o writeback_cache: FUSE_WRITEBACK_CACHE is asked for at INIT (when offered) before the init callback
+    /// runs, which sees it in conn->want and may take it out again.</summary>
+    public bool WantWritebackCache { get; init; }
+
     /// <summary>The <c>fastfuse_session*</c> this filesystem serves (for fastfuse_req_session); set once mounted.</summary>
     public nint Handle;
 
@@ -64,6 +68,7 @@ internal sealed unsafe partial class NativeFileSystem : IRawFileSystem
 
     public void Init(FuseConnection c)
     {
+        if (WantWritebackCache && c.Offered.HasFlag(InitFlags.WritebackCache)) c.Want |= InitFlags.WritebackCache;
         var f = _ops.Init;
         if (f == null) return;
         NativeConn n = default;

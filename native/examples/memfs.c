@@ -9,8 +9,8 @@
  *   mkdir -p /tmp/mem && out/native/memfs /tmp/mem [-o OPTIONS] [--stats]    # SIGINT/SIGTERM unmount, exit 0
  *
  * OPTIONS is the comma-separated list of fastfuse_mount (the `fastfuse` command's -o options: allow_other, ro,
- * transport=…, threads=N…). memfs also reads four of them itself, since they are answers a filesystem gives and
- * not something the library does for it: entry_timeout=S, attr_timeout=S, negative_timeout=S (how long the
+ * transport=…, threads=N…). memfs takes four of them out and acts on them itself, since they are answers a
+ * filesystem gives and not something the library does for it (the library refuses them): entry_timeout=S, attr_timeout=S, negative_timeout=S (how long the
  * kernel may cache names, attributes and "no such name": default 1 s each) and direct_io (every read and write
  * reaches us: no page cache). --stats prints the library's counters at exit. (`sync_read`, memfs's own, answers READ in
  * the callback instead of on the reader thread: see memfs_read.)
@@ -1556,7 +1556,7 @@ static bool option_flag(const char *list, const char *flag)
 	return false;
 }
 
-/* Remove every `flag` item from the list, in place. */
+/* Remove every `flag` (or `flag=value`) item from the comma-separated list, in place. */
 static void remove_option(char *list, const char *flag)
 {
 	size_t flen = strlen(flag);
@@ -1564,7 +1564,8 @@ static void remove_option(char *list, const char *flag)
 	for (char *p = list; *p; ) {
 		char *end = strchr(p, ',');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		if (!(len == flen && strncmp(p, flag, flen) == 0)) {
+		bool match = strncmp(p, flag, flen) == 0 && (len == flen || p[flen] == '=');   /* "flag" or "key=value" */
+		if (!match) {
 			if (out != list) *out++ = ',';
 			memmove(out, p, len);
 			out += len;
@@ -1666,6 +1667,11 @@ int main(int argc, char **argv)
 	fs.attr_timeout = option_seconds(user_options, "attr_timeout", 1.0);
 	fs.negative_timeout = option_seconds(user_options, "negative_timeout", 1.0);
 	fs.direct_io = option_flag(user_options, "direct_io");
+	/* memfs's answers, not the library's: the library refuses them (it would have nothing to do with them). */
+	remove_option(user_options, "entry_timeout");
+	remove_option(user_options, "attr_timeout");
+	remove_option(user_options, "negative_timeout");
+	remove_option(user_options, "direct_io");
 	fs.max_chunks = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE) / 2 / CHUNK;
 
 	struct fastfuse_ops ops = {

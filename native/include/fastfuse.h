@@ -401,11 +401,15 @@ int fastfuse_req_interrupt_func(fastfuse_req *req, fastfuse_interrupt_fn fn, voi
 int fastfuse_req_getgroups(fastfuse_req *req, int size, uint32_t *list);
 
 /*
- * Mount a filesystem. `options` is a comma-separated "-o" list (allow_other, default_permissions, ro, fsname=NAME,
- * subtype=NAME, max_read=N, direct_io, fusermount, transport=auto|devfuse|uring|fuse-uring, uring_depth=N,
- * no_splice_read, writeback_cache, …: the options of the fastfuse command), plus "debug" (one log line per request)
- * and the session's own threads=N (1–256; not with a nonzero `threads` argument), spin=US (0–1000000: how long a
- * worker polls for the next request before it sleeps) and max_write=BYTES (4096–1048576), or NULL.
+ * Mount a filesystem. `options` is a comma-separated "-o" list, or NULL: the mount options of the fastfuse command
+ * (allow_other, allow_root, default_permissions, ro, fsname=NAME, subtype=NAME, max_read=N, the VFS flags, fusermount,
+ * lazy_umount, auto_unmount, transport=auto|devfuse|uring|fuse-uring, uring_depth=N, no_splice_read, and
+ * writeback_cache, which asks for FUSE_WRITEBACK_CACHE at INIT before the init callback sees conn->want), plus
+ * "debug" (one log line per request) and the session's own threads=N (1–256; not with a nonzero `threads`
+ * argument), spin=US (0–1000000: how long a worker polls for the next request before it sleeps) and
+ * max_write=BYTES (4096–1048576). The options the command's filesystems carry out themselves — entry_timeout,
+ * attr_timeout, negative_timeout, direct_io, kernel_cache, auto_cache, passthrough, size, nr_inodes — are refused,
+ * with what a C filesystem does instead (entry_valid, FOPEN_DIRECT_IO…): no option is accepted and then ignored.
  * `ops` is copied (ops_size = sizeof(struct fastfuse_ops)); `userdata` is handed to every callback.
  * `threads`: worker threads, each with its own /dev/fuse fd (0 = the threads= option, else the number of CPUs).
  * The session does not serve yet: call fastfuse_run or fastfuse_start.

@@ -119,7 +119,7 @@ public sealed unsafe class NativeAbiTests
     {
         string exe = CompileAbiFs("abi_fs_opts");
         using var mnt = new TempDir();
-        using var p = ChildProcess.Start(exe, mnt.Path, "fsname=abi_fs,entry_timeout=0,transport=uring,uring_depth=3,threads=1,spin=0,max_write=65536");
+        using var p = ChildProcess.Start(exe, mnt.Path, "fsname=abi_fs,transport=uring,uring_depth=3,threads=1,spin=0,max_write=65536");
         Assert.True(p.WaitForStdout(l => l.StartsWith("serving"), TimeSpan.FromSeconds(20)), "abi_fs did not start\n" + p.AllOutput);
         Assert.Equal("0123456789", File.ReadAllText(Path.Combine(mnt.Path, "data")));
         p.Signal(SIGTERM);
@@ -168,6 +168,10 @@ public sealed unsafe class NativeAbiTests
         Assert.Contains("option 'max_write'", lib.LastError());
         Assert.Equal(0, lib.Mount(dir.Path, "threads=2", ops, OpsSize, 2));
         Assert.Contains("threads given twice", lib.LastError());
+        Assert.Equal(0, lib.Mount(dir.Path, "fsname=x,direct_io", ops, OpsSize, 0));   // the filesystem's job, not the library's
+        Assert.Contains("option 'direct_io' is one the fastfuse command's filesystems act on; a C filesystem does it itself: set FOPEN_DIRECT_IO", lib.LastError());
+        Assert.Equal(0, lib.Mount(dir.Path, "entry_timeout=5", ops, OpsSize, 0));
+        Assert.Contains("set entry_valid", lib.LastError());
         Assert.Equal(0, lib.Mount(dir.Path, "transport=devfuse,uring_depth=4", ops, OpsSize, 0));
         Assert.Contains("uring_depth applies to transport=uring", lib.LastError());
 
@@ -303,7 +307,7 @@ public sealed unsafe class NativeAbiTests
                 .open = open_, .read = read_, .write = write_, .flush = flush, .getxattr = getxattr, .listxattr = listxattr,
                 .readdir = readdir, .init = init, .destroy = destroy };
             /* argv[2]: an option list of the test's own, with the thread count in it (threads= option, argument 0) */
-            fastfuse_session *s = fastfuse_mount(argv[1], argc > 2 ? argv[2] : "fsname=abi_fs,entry_timeout=0", &ops, sizeof ops, NULL, argc > 2 ? 0 : 2);
+            fastfuse_session *s = fastfuse_mount(argv[1], argc > 2 ? argv[2] : "fsname=abi_fs", &ops, sizeof ops, NULL, argc > 2 ? 0 : 2);
             if (!s) { fprintf(stderr, "abi_fs: %s\n", fastfuse_last_error()); return 1; }
             if (fastfuse_start(s) != 0) { fprintf(stderr, "abi_fs: %s\n", fastfuse_last_error()); return 1; }
             printf("serving\n"); fflush(stdout);
