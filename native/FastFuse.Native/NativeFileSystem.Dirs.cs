@@ -152,10 +152,8 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Releasedir;
         if (f == null) return Status.Ok;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, fh, flags), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, fh, flags), in ctx);
     }
 
     public int Fsyncdir(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync)
@@ -163,9 +161,7 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Fsyncdir;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, fh, dataSync ? 1 : 0), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, fh, dataSync ? 1 : 0), in ctx);
     }
 }

@@ -79,10 +79,8 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Release;
         if (f == null) return Status.Ok;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, fh, flags, releaseFlags, lockOwner), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, fh, flags, releaseFlags, lockOwner), in ctx);
     }
 
     public int Flush(in RequestContext ctx, ulong nodeId, ulong fh, ulong lockOwner)
@@ -90,10 +88,8 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Flush;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, fh, lockOwner), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, fh, lockOwner), in ctx);
     }
 
     public int Fsync(in RequestContext ctx, ulong nodeId, ulong fh, bool dataSync)
@@ -101,10 +97,8 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Fsync;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, fh, dataSync ? 1 : 0), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, fh, dataSync ? 1 : 0), in ctx);
     }
 
     public int Fallocate(in RequestContext ctx, ulong nodeId, ulong fh, long offset, long length, int mode)
@@ -112,10 +106,8 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Fallocate;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, fh, offset, length, mode), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, fh, offset, length, mode), in ctx);
     }
 
     public int Lseek(in RequestContext ctx, ulong nodeId, ulong fh, long offset, int whence, out long result)
@@ -199,9 +191,7 @@ internal sealed unsafe partial class NativeFileSystem
         var f = _ops.Syncfs;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId), in ctx);
     }
 }

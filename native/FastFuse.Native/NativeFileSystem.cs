@@ -285,10 +285,8 @@ internal sealed unsafe partial class NativeFileSystem : IRawFileSystem
         var f = _ops.Access;
         if (f == null) return Errno.ENOSYS;
         var c = new NativeCtx(in ctx);
-        {
-            c.Req = Begin(in ctx, ReplyTarget.Status);
-            return Done(c.Req, f(_ud, &c, nodeId, mask), in ctx);
-        }
+        c.Req = Begin(in ctx, ReplyTarget.Status);
+        return Done(c.Req, f(_ud, &c, nodeId, mask), in ctx);
     }
 
     public int Statfs(in RequestContext ctx, ulong nodeId, ref FuseStatfsOut statfs)

@@ -78,26 +78,9 @@ public sealed partial class DocsTests
         string dir = Directory.CreateTempSubdirectory("fastfuse-doc-cs-").FullName;
         try
         {
-            File.WriteAllText(Path.Combine(dir, "Program.cs"), s.Code);
-            string lib = Path.Combine(AppContext.BaseDirectory, "FastFuse.dll");
-            File.WriteAllText(Path.Combine(dir, "Sample.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <Nullable>enable</Nullable>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <Reference Include="FastFuse" HintPath="{lib}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            var r = Command.Run("dotnet", ["build", "-c", "Release", "-o", Path.Combine(dir, "out"), "--nologo", "-nodeReuse:false", "-v", "quiet"],
-                TimeSpan.FromMinutes(5), cwd: dir);
+            var (r, exe) = ConsoleProject.Build(dir, "Sample", s.Code, warningsAsErrors: true);
             Assert.True(r.ExitCode == 0, $"{s} does not build:\n{r.All}");
-            Serve(s, Path.Combine(dir, "out", "Sample"));
+            Serve(s, exe);
         }
         finally { Directory.Delete(dir, true); }
     }

@@ -29,25 +29,8 @@ public sealed class ReadmeExampleTests
     {
         string dir = Directory.CreateTempSubdirectory("fastfuse-readme-example-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, true); } catch (IOException) { } };
-        File.WriteAllText(Path.Combine(dir, "Program.cs"), ExampleText());
-        // What `dotnet new console` writes, and the library this test itself was built against.
-        string lib = Path.Combine(AppContext.BaseDirectory, "FastFuse.dll");
-        File.WriteAllText(Path.Combine(dir, "OneFileExample.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-              </PropertyGroup>
-              <ItemGroup>
-                <Reference Include="FastFuse" HintPath="{lib}" />
-              </ItemGroup>
-            </Project>
-            """);
-        var r = Command.Run("dotnet", new[] { "build", "-c", "Release", "-o", Path.Combine(dir, "out"), "--nologo", "-nodeReuse:false", "-v", "quiet" },
-            TimeSpan.FromMinutes(5), cwd: dir);
-        return (Path.Combine(dir, "out", "OneFileExample"), r);
+        var (r, exe) = ConsoleProject.Build(dir, "OneFileExample", ExampleText());
+        return (exe, r);
     }
 
     [Fact]

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fastfuse.h"
+#include "say.h"
 
 _Static_assert(sizeof(struct fastfuse_ctx) == 40, "fastfuse_ctx");
 
@@ -24,17 +25,6 @@ static int backing = -1;              /* a temporary file of FD_SIZE bytes, i % 
 #define FD_SIZE (200 * 1024)
 static uint64_t sink_size;
 static fastfuse_req *never_req;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-	va_list ap;
-	pthread_mutex_lock(&m);
-	va_start(ap, fmt); vprintf(fmt, ap); va_end(ap);
-	putchar('\n'); fflush(stdout);
-	pthread_mutex_unlock(&m);
-}
 
 static void fill(uint64_t ino, struct fuse_attr *a)
 {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "fastfuse.h"
+#include "say.h"
 
 _Static_assert(sizeof(struct fastfuse_statx_out) == 288, "fastfuse_statx_out");
 _Static_assert(offsetof(struct fastfuse_statx_out, stat) == 32, "stat");
@@ -28,17 +29,6 @@ static uint64_t poll_kh, cached_size, next_tmp = FIRST_TMP;
 static int have_kh;
 static uint64_t multi_calls, multi_nodes, single_forgets;
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	static pthread_mutex_t sm = PTHREAD_MUTEX_INITIALIZER;
-	va_list ap;
-	pthread_mutex_lock(&sm);
-	va_start(ap, fmt); vprintf(fmt, ap); va_end(ap);
-	putchar('\n'); fflush(stdout);
-	pthread_mutex_unlock(&sm);
-}
 
 static const char *name_of(uint64_t ino)
 {
