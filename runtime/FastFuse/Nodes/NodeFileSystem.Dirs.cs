@@ -36,12 +36,13 @@ public partial class NodeFileSystem
         if (table is null) return Status.Ok;
         var batch = t_listBatch ??= new ChildSnapshot[ListBatch];
         long after = Math.Max(offset, 2);
-        int n = 0;
+        int n, used = 0;
         try
         {
             do
             {
                 n = table.CopyAfter(after, batch);
+                used = Math.Max(used, n);
                 for (int i = 0; i < n; i++)
                 {
                     ref var c = ref batch[i];
@@ -53,7 +54,7 @@ public partial class NodeFileSystem
         }
         finally
         {
-            batch.AsSpan(0, n).Clear();    // the buffer outlives the request: it must not keep nodes alive
+            batch.AsSpan(0, used).Clear();    // the buffer outlives the request: it must not keep nodes alive
         }
     }
 

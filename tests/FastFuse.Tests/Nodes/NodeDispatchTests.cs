@@ -138,6 +138,32 @@ public sealed class NodeDispatchTests
         Assert.Equal(new[] { ".", ".." }, two.Select(e => e.Name));
     }
 
+    [Theory]
+    [InlineData(Opcode.Readdir)]
+    [InlineData(Opcode.Readdirplus)]
+    public void ALargeDirectory_ListsEveryChildOnce_OverManyReplies(Opcode op)
+    {
+        using var f = new Fixture();
+        var dir = new Node(Linux.S_IFDIR | 0x1ED);
+        for (int i = 0; i < 1000; i++) dir.AddChild($"child-{i:D4}", new ContentFile([]));
+        f.Root.AddChild("big", dir);
+        ulong dirId = f.Id(1, "big");
+        var names = new List<string>();
+        long offset = 0;
+        int replies = 0;
+        while (true)
+        {
+            var batch = Parse(f.H.Call(Req.Read(f.U, dirId, 0, (ulong)offset, 4096, op)), plus: op == Opcode.Readdirplus);
+            if (batch.Count == 0) break;
+            names.AddRange(batch.Select(e => e.Name));
+            offset = batch[^1].Off;
+            replies++;
+        }
+        Assert.Equal(new[] { ".", ".." }.Concat(Enumerable.Range(0, 1000).Select(i => $"child-{i:D4}")), names);
+        Assert.True(replies > 5, $"{replies} replies");
+        Assert.Equal(op == Opcode.Readdirplus ? 1002 : 2, f.Fs.KnownNodes);   // root and big; READDIRPLUS: each child too
+    }
+
     [Fact]
     public void Handles_LiveInTheTableUntilRelease_AndAStaleFhReachesNothing()
     {
