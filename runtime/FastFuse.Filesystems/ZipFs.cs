@@ -19,7 +19,8 @@ namespace FastFuse.Filesystems;
 /// a bounded LRU shared by all readers (<see cref="ZipFsOptions.CacheBytes"/>); each open file has its own
 /// decompression cursor, so a sequential read decompresses each block once, and random access within an entry
 /// costs a restart from the entry's start only for a block behind the cursor that is no longer cached. Encrypted
-/// entries and other compression methods answer EOPNOTSUPP. Every change answers EROFS.</para>
+/// entries and other compression methods answer EOPNOTSUPP. Every change answers EROFS; extended attributes are not
+/// supported (ENOSYS once: the kernel stops asking).</para>
 /// <para>Dispose it after the session has ended: it closes the archive.</para>
 /// </summary>
 public sealed class ZipFs : NodeFileSystem, IDisposable
@@ -30,6 +31,7 @@ public sealed class ZipFs : NodeFileSystem, IDisposable
         : base(root, new NodeFileSystemOptions
         {
             ReadOnly = true,
+            Xattrs = false,                                // a zip entry has none: the kernel need not ask
             EntryTimeout = o.EntryTimeout,
             AttrTimeout = o.AttrTimeout,
             NegativeTimeout = o.NegativeTimeout,

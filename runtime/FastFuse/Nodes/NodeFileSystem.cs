@@ -35,7 +35,7 @@ public partial class NodeFileSystem : IRawFileSystem
     private readonly ulong _entrySec, _attrSec, _negSec, _bornSec;
     private readonly uint _entryNsec, _attrNsec, _negNsec, _bornNsec;
     private readonly uint _uid, _gid;
-    private readonly bool _readOnly;
+    private readonly bool _readOnly, _xattrs;
     private FuseSession? _session;
 
     /// <summary>A filesystem serving the tree under <paramref name="root"/>, a directory that is not in another
@@ -63,6 +63,7 @@ public partial class NodeFileSystem : IRawFileSystem
         _uid = _options.Uid;
         _gid = _options.Gid;
         _readOnly = _options.ReadOnly;
+        _xattrs = _options.Xattrs;
     }
 
     /// <summary>The root directory (node id 1).</summary>

@@ -16,6 +16,11 @@ public sealed class NodeFileSystemOptions
     public uint Uid { get; set; } = Interop.ProcessIdentity.Uid;
     /// <summary>Group in the default attributes; default: the process's gid.</summary>
     public uint Gid { get; set; } = Interop.ProcessIdentity.Gid;
+    /// <summary>Some node may have extended attributes (the default): a node without the xattr capabilities answers
+    /// as a file without extended attributes (ENODATA, an empty list). False: none has, GETXATTR, LISTXATTR, SETXATTR
+    /// and REMOVEXATTR answer ENOSYS once and the kernel stops asking (getxattr(2) then fails with EOPNOTSUPP, as on
+    /// a filesystem without xattr support), which saves <c>ls -l</c> two round trips per file.</summary>
+    public bool Xattrs { get; set; } = true;
     /// <summary>Ask the kernel to send POSIX record locks and flock to the filesystem (handles implementing
     /// <see cref="IFileLocks"/> answer them; other handles answer ENOSYS). Default off: the kernel keeps locks itself,
     /// which is right for a filesystem that only this machine reaches.</summary>

@@ -172,6 +172,10 @@ public abstract class ZipFsTests(TransportKind transport)
         Assert.Equal(Errno.EROFS, SetXattr(m["readme.txt"], "user.k", "v"u8));
         Assert.Equal(Errno.ENOENT, TryStat(m["no/such"], out _));
         Assert.Equal(a.Read().Files["readme.txt"], ReadFile(m["readme.txt"]));
+        // No extended attributes: the first GETXATTR answers ENOSYS, and the kernel asks no more.
+        long getxattrs = m.Session.Stats.CountOf(Opcode.Getxattr);
+        for (int i = 0; i < 10; i++) Assert.Equal(Errno.EOPNOTSUPP, GetXattr(m[i % 2 == 0 ? "readme.txt" : "docs"], "user.k", 64).Errno);
+        Assert.True(m.Session.Stats.CountOf(Opcode.Getxattr) - getxattrs <= 1, "GETXATTR kept reaching the filesystem");
 
         var x = a.Read();
         var sf = Statfs(m.Path);
