@@ -223,6 +223,36 @@ public sealed class ZipFsOpenTests
     }
 
     [Fact]
+    public void Zip64_MoreThan65535Entries_AreAllInTheTree()
+    {
+        using var a = new ZipTestArchive();
+        string path = Path.Combine(a.Dir, "many.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+            for (int i = 0; i < 70_000; i++) zip.CreateEntry($"d{i % 7}/f{i}", System.IO.Compression.CompressionLevel.NoCompression);
+        using var fs = ZipFs.Open(path);
+        Assert.Equal(70_000, fs.EntryCount);
+        Assert.Equal(7, fs.Root.ChildCount);
+        Assert.All(fs.Root.GetChildren(), d => Assert.Equal(10_000, d.Value.ChildCount));
+        Assert.NotNull(fs.Root.GetChild($"d{69_998 % 7}")!.GetChild("f69998"));
+    }
+
+    [Fact]
+    public void NamesTheTreeCannotHold_AndDuplicates_AreSkipped()
+    {
+        using var a = new ZipTestArchive();
+        string path = Path.Combine(a.Dir, "odd.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var name in new[] { "../evil.txt", "a/../b.txt", "ok.txt", "./dot/./x.txt", "//slashes//y.txt", "dup.txt", "dup.txt", "f", "f/under-a-file.txt", "d/", "d" })
+                zip.CreateEntry(name);
+        using var fs = ZipFs.Open(path);
+        Assert.Equal(new[] { "ok.txt", "dot", "slashes", "dup.txt", "f", "d" }, fs.Root.GetChildren().Select(c => c.Key));
+        Assert.NotNull(fs.Root.GetChild("dot")!.GetChild("x.txt"));
+        Assert.NotNull(fs.Root.GetChild("slashes")!.GetChild("y.txt"));
+        Assert.False(fs.Root.GetChild("f")!.IsDirectory);                 // the first entry wins; "f/..." is skipped
+        Assert.True(fs.Root.GetChild("d")!.IsDirectory);
+    }
+
+    [Fact]
     public void DosTime_IsReadAsSystemIOCompressionReadsIt()
     {
         var t = new DateTime(2023, 11, 5, 7, 8, 10);
