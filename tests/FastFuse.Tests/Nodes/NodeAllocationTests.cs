@@ -66,8 +66,9 @@ public abstract unsafe class NodeAllocationTests(TransportKind transport)
                     Run(5000);
                     tries.Add(m.Session.Stats.LoopAllocatedBytes - before);
                 }
-                Assert.True(m.Session.Stats.CountOf(Opcode.Lookup) - lookups >= 5000 * tries.Count, "the stats did not look up");
-                Assert.True(m.Session.Stats.CountOf(Opcode.Read) - reads >= 5000 * tries.Count, "the reads did not reach the filesystem");
+                // A worker counts a request after writing its reply: the last few may not be counted yet.
+                Assert.True(m.Session.Stats.CountOf(Opcode.Lookup) - lookups >= 5000 * tries.Count - 8, "the stats did not look up");
+                Assert.True(m.Session.Stats.CountOf(Opcode.Read) - reads >= 5000 * tries.Count - 8, "the reads did not reach the filesystem");
                 Assert.True(tries.Min() == 0, $"{transport}: bytes allocated on loop threads over 10,000 requests, per try: {string.Join(", ", tries)}");
             });
             Assert.Equal(0, m.Session.Stats.ReplyOtherErrors);

@@ -95,6 +95,8 @@ public sealed class ZipCliTests
         var args = foreground ? new[] { "zip", archive, mnt.Path, "-f" } : new[] { "zip", archive, mnt.Path };
         using var p = FastFuseProcess.Run(Quick, args);
         Assert.NotEqual(0, p.ExitCode);
+        // The lines arrive through the thread pool, which parallel tests can keep busy past Run's wait for the pipes.
+        Assert.True(Mounts.WaitUntil(() => p.Stderr.Count > 0, MountWait), "no error line");
         var line = Assert.Single(p.Stderr);
         Assert.StartsWith("fastfuse: zip archive ", line);
         Assert.Contains(expected, line);
@@ -107,7 +109,7 @@ public sealed class ZipCliTests
     {
         using var p = FastFuseProcess.Run(Quick, "--help");
         Assert.Equal(0, p.ExitCode);
-        Assert.Contains(p.Stdout, l => l.Contains("zip ARCHIVE MOUNTPOINT"));
+        Assert.True(Mounts.WaitUntil(() => p.Stdout.Any(l => l.Contains("zip ARCHIVE MOUNTPOINT")), MountWait), string.Join('\n', p.Stdout));
     }
 
     [Theory]
