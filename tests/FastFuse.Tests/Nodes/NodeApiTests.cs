@@ -243,6 +243,32 @@ public abstract class NodeApiTests(TransportKind transport)
     }
 
     [MountFact]
+    public void Locks_ReachTheOpensHandle_WhenTheFilesystemKeepsThem()
+    {
+        var root = new Node(Linux.S_IFDIR | 0x1ED);
+        var file = new LockFile();
+        root.AddChild("l", file);
+        using var m = new MountedFs(new NodeFileSystem(root, new NodeFileSystemOptions { Locks = true }), "",
+            new SessionOptions { Threads = 2, Transport = transport });
+        int fd = Open(m["l"], O_RDWR);
+        try
+        {
+            Assert.Equal(0, Lock(fd, F_SETLK, F_WRLCK, 0, 10));
+            Assert.Equal(Errno.EAGAIN, Lock(fd, F_SETLK, F_RDLCK, 20, 5));
+            var lk = new Flock(F_RDLCK, 0, 10);
+            Assert.Equal(0, Err(fcntl(fd, F_GETLK, ref lk)));
+            Assert.Equal((F_WRLCK, 0L, 10L), (lk.Type, lk.Start, lk.Len));
+            Assert.True(lk.Pid > 0, $"pid {lk.Pid}");
+        }
+        finally { Close(fd); }
+        var h = Assert.Single(file.Handles);
+        var sets = h.Sets.ToArray();
+        Assert.Equal(((uint)F_WRLCK, 0ul, 9ul, false), sets[0]);
+        Assert.Equal(((uint)F_RDLCK, 20ul, 24ul, false), sets[1]);
+        Assert.Equal(1, h.Gets);
+    }
+
+    [MountFact]
     public void ReadOnlyFileSystem_AnswersEROFS_WithoutAskingNodes()
     {
         var root = new MemDir();

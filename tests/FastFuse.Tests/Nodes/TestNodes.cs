@@ -211,3 +211,37 @@ internal sealed class MemLink(byte[] target) : Node(Linux.S_IFLNK | 0x1FF), INod
         return Status.Ok;
     }
 }
+
+/// <summary>A file whose opens hand out <see cref="LockHandle"/>s: the filesystem keeps the locks (Locks option).</summary>
+internal sealed class LockFile() : Node(Linux.S_IFREG | 0x1B6), INodeOpen
+{
+    public readonly ConcurrentQueue<LockHandle> Handles = new();
+
+    public int Open(in RequestContext ctx, int flags, out IFileHandle? handle, ref FopenFlags openFlags)
+    {
+        var h = new LockHandle();
+        Handles.Enqueue(h);
+        handle = h;
+        return Status.Ok;
+    }
+}
+
+/// <summary>Grants the first lock, refuses the rest (EAGAIN), and reports a write lock of the caller to F_GETLK.</summary>
+internal sealed class LockHandle : IFileLocks
+{
+    public readonly ConcurrentQueue<(uint Type, ulong Start, ulong End, bool Wait)> Sets = new();
+    public int Gets;
+
+    public int Getlk(in RequestContext ctx, in FuseLkIn lk, ref FuseLkOut result)
+    {
+        Interlocked.Increment(ref Gets);
+        result.Lk = new FuseFileLock { Type = Linux.F_WRLCK, Start = 0, End = 9, Pid = ctx.Pid };   // a pid the kernel can map back
+        return Status.Ok;
+    }
+
+    public int Setlk(in RequestContext ctx, in FuseLkIn lk, bool wait)
+    {
+        Sets.Enqueue((lk.Lk.Type, lk.Lk.Start, lk.Lk.End, wait));
+        return Sets.Count == 1 || lk.Lk.Type == Linux.F_UNLCK ? Status.Ok : Errno.EAGAIN;
+    }
+}
