@@ -65,6 +65,7 @@ internal static class Server
         m.Subtype ??= "zip";
         if (m.FsName == "fastfuse") m.FsName = archive;
         m.ReadOnly = true;
+        if (Directory.Exists(archive)) throw new MountException($"zip archive {archive} is a directory");
         try
         {
             return ZipFs.Open(archive, new ZipFsOptions
