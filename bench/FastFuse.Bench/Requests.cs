@@ -61,6 +61,12 @@ public static class Requests
     public static byte[] Read(ulong unique, ulong node, ulong fh, ulong offset, uint size) =>
         Build(Opcode.Read, unique, node, Body(w => { w.U64(fh); w.U64(offset); w.U32(size); w.U32(0); w.U64(0); w.U32(0); w.U32(0); }));
 
+    public static byte[] Open(ulong unique, ulong node) =>
+        Build(Opcode.Open, unique, node, Body(w => { w.U32(0); w.U32(0); }));
+
+    public static byte[] Readdir(ulong unique, ulong node, uint size) =>
+        Build(Opcode.Readdir, unique, node, Body(w => { w.U64(0); w.U64(0); w.U32(size); w.U32(0); w.U64(0); w.U32(0); w.U32(0); }));
+
     private sealed class BodyWriter
     {
         public readonly List<byte> B = new();

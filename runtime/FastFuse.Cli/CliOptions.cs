@@ -21,7 +21,7 @@ public sealed class CliOptions
     public string? LogFile { get; private set; }
     public MountOptions Mount { get; private set; } = new();
 
-    public static readonly string[] FileSystems = { "memfs", "hello", "loopback" };
+    public static readonly string[] FileSystems = { "memfs", "hello", "loopback", "zip" };
 
     public const string Usage =
         """
@@ -31,6 +31,7 @@ public sealed class CliOptions
           memfs MOUNTPOINT            a read-write in-memory filesystem
           hello MOUNTPOINT            one read-only file, /hello
           loopback SOURCE MOUNTPOINT  mirror the directory SOURCE (also loopback:SOURCE MOUNTPOINT)
+          zip ARCHIVE MOUNTPOINT      the zip archive ARCHIVE as a read-only directory tree (also zip:ARCHIVE MOUNTPOINT)
 
         options:
           -o OPT[,OPT...]   mount options (may be repeated):
@@ -45,7 +46,7 @@ public sealed class CliOptions
                               fusermount (mount through fusermount3 even as root), lazy_umount, debug (as -d),
                               auto_unmount (unmount when the daemon dies, even by SIGKILL),
                               passthrough (loopback: reads and writes bypass the daemon, FUSE passthrough),
-                              no_splice_read (loopback: send file data by pread + writev instead of splice),
+                              no_splice_read (loopback, zip: send file data by pread + writev instead of splice),
                               size=BYTES (memfs: k/m/g/t suffix or N% of RAM, 0 = no limit), nr_inodes=N (memfs),
                               transport=auto|devfuse|uring|fuse-uring (how requests arrive, default auto),
                               uring_depth=N (requests in flight per ring); all of them: docs/options.md
@@ -106,20 +107,28 @@ public sealed class CliOptions
             }
         }
         if (o.Help || o.Version) return o;
-        if (positional.Count == 0) throw new MountException("no filesystem given (memfs, hello or loopback); see fastfuse --help");
+        if (positional.Count == 0) throw new MountException("no filesystem given (memfs, hello, loopback or zip); see fastfuse --help");
         o.FileSystem = positional[0];
-        // loopback:SOURCE is loopback SOURCE in one word, the form an fstab line or mount(8) can pass as the source.
-        if (o.FileSystem.StartsWith("loopback:", StringComparison.Ordinal))
+        // loopback:SOURCE is loopback SOURCE in one word, the form an fstab line or mount(8) can pass as the source;
+        // zip:ARCHIVE likewise.
+        foreach (var (fs, what) in new[] { ("loopback", "a SOURCE directory"), ("zip", "an ARCHIVE") })
         {
-            if (o.FileSystem.Length == "loopback:".Length) throw new MountException("loopback: needs a SOURCE directory after the colon");
-            positional.Insert(1, o.FileSystem["loopback:".Length..]);
-            o.FileSystem = positional[0] = "loopback";
+            string prefix = fs + ":";
+            if (!o.FileSystem.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (o.FileSystem.Length == prefix.Length) throw new MountException($"{prefix} needs {what} after the colon");
+            positional.Insert(1, o.FileSystem[prefix.Length..]);
+            o.FileSystem = positional[0] = fs;
         }
         if (Array.IndexOf(FileSystems, o.FileSystem) < 0)
-            throw new MountException($"unknown filesystem '{o.FileSystem}' (memfs, hello or loopback)");
-        int want = o.FileSystem == "loopback" ? 3 : 2;
+            throw new MountException($"unknown filesystem '{o.FileSystem}' (memfs, hello, loopback or zip)");
+        int want = o.FileSystem is "loopback" or "zip" ? 3 : 2;
         if (positional.Count < want)
-            throw new MountException(o.FileSystem == "loopback" ? "loopback needs SOURCE and MOUNTPOINT" : $"{o.FileSystem} needs a MOUNTPOINT");
+            throw new MountException(o.FileSystem switch
+            {
+                "loopback" => "loopback needs SOURCE and MOUNTPOINT",
+                "zip" => "zip needs ARCHIVE and MOUNTPOINT",
+                _ => $"{o.FileSystem} needs a MOUNTPOINT",
+            });
         if (positional.Count > want)
             throw new MountException($"unexpected argument '{positional[want]}'");
         if (want == 3) o.Source = positional[1];
@@ -141,14 +150,19 @@ public sealed class CliOptions
 
     /// <summary>
     /// Options the chosen filesystem would take and do nothing with: passthrough and no_splice_read are about
-    /// loopback's file descriptors; hello answers with fixed cache times and no direct_io.
+    /// loopback's file descriptors (zip splices its stored entries, so no_splice_read applies there too); hello
+    /// answers with fixed cache times and no direct_io; zip is read-only and keeps the page cache.
     /// </summary>
     private static void RefuseWhatTheFileSystemIgnores(string fs, MountOptions m)
     {
         string[] loopbackOnly = { "passthrough", "no_splice_read", "auto_cache" };
         string[] notHello = { "direct_io", "entry_timeout", "attr_timeout", "negative_timeout", "writeback_cache", "kernel_cache" };
+        string[] notZip = { "rw", "direct_io", "writeback_cache", "kernel_cache" };
         foreach (var key in m.Given)
         {
+            if (fs == "zip" && Array.IndexOf(notZip, key) >= 0)
+                throw new MountException($"mount option '{key}' does not apply to zip (read-only, page cache always kept)");
+            if (fs == "zip" && key == "no_splice_read") continue;
             if (fs != "loopback" && Array.IndexOf(loopbackOnly, key) >= 0)
                 throw new MountException(key == "auto_cache"
                     ? $"mount option 'auto_cache' is for loopback only: {fs}'s files change only through the mount, so its page cache is already kept while it stays right"

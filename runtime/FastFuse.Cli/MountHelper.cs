@@ -5,7 +5,7 @@ namespace FastFuse.Cli;
 /// <summary>
 /// fastfuse as mount(8)'s helper for <c>-t fuse.fastfuse</c>: mount(8) runs /sbin/mount.fuse.fastfuse (a link to
 /// this binary) as <c>mount.fuse.fastfuse SOURCE MOUNTPOINT [-n] [-v] [-f] [-o OPTIONS] [-t TYPE]</c>, SOURCE being
-/// what the command takes as its filesystem (memfs, hello, loopback:DIR). This turns that into the command's own
+/// what the command takes as its filesystem (memfs, hello, loopback:DIR, zip:ARCHIVE). This turns that into the command's own
 /// arguments. mount(8)'s own options (noauto, nofail, _netdev, user…) mean something to mount(8), which has acted
 /// on them already, and are dropped here, as mount.fuse3 drops them; everything else goes to the command, which
 /// refuses what it does not know.
@@ -51,7 +51,7 @@ internal static class MountHelper
             }
         }
         if (positional.Count != 2)
-            throw new MountException($"usage: {NamePrefix}fastfuse SOURCE MOUNTPOINT [-o OPTIONS] (SOURCE: memfs, hello or loopback:DIR)");
+            throw new MountException($"usage: {NamePrefix}fastfuse SOURCE MOUNTPOINT [-o OPTIONS] (SOURCE: memfs, hello, loopback:DIR or zip:ARCHIVE)");
         var result = new List<string> { positional[0], positional[1] };
         if (options.Count > 0) { result.Add("-o"); result.Add(string.Join(',', options)); }
         return result.ToArray();

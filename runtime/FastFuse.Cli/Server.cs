@@ -49,9 +49,37 @@ internal static class Server
                     KernelCache = m.KernelCache,
                     AutoCache = m.AutoCache,
                 });
+            case "zip":
+                MemfsOnly(cli);
+                return OpenZip(cli, m);
             default:
                 throw new MountException($"unknown filesystem '{cli.FileSystem}'");
         }
+    }
+
+    /// <summary>The archive, read-only on both sides (the kernel's ro and ZipFs's EROFS); a damaged or unreadable archive
+    /// is one line, and nothing is mounted.</summary>
+    private static ZipFs OpenZip(CliOptions cli, MountOptions m)
+    {
+        string archive = Path.GetFullPath(cli.Source!);
+        m.Subtype ??= "zip";
+        if (m.FsName == "fastfuse") m.FsName = archive;
+        m.ReadOnly = true;
+        if (Directory.Exists(archive)) throw new MountException($"zip archive {archive} is a directory");
+        try
+        {
+            return ZipFs.Open(archive, new ZipFsOptions
+            {
+                EntryTimeout = TimeSpan.FromSeconds(m.EntryTimeout),
+                AttrTimeout = TimeSpan.FromSeconds(m.AttrTimeout),
+                NegativeTimeout = TimeSpan.FromSeconds(m.NegativeTimeout),
+            });
+        }
+        catch (FileNotFoundException) { throw new MountException($"zip archive {archive} does not exist"); }
+        catch (DirectoryNotFoundException) { throw new MountException($"zip archive {archive} does not exist"); }
+        catch (InvalidDataException e) { throw new MountException($"zip archive {archive}: {e.Message}"); }
+        catch (UnauthorizedAccessException e) { throw new MountException($"zip archive {archive}: {e.Message}"); }
+        catch (IOException e) { throw new MountException($"zip archive {archive}: {e.Message}"); }
     }
 
     /// <summary>size= and nr_inodes= limit memfs; anywhere else they would be accepted and ignored.</summary>
