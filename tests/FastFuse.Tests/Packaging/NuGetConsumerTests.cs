@@ -10,7 +10,7 @@ namespace FastFuse.Tests.Packaging;
 /// <summary>
 /// The NuGet package as a new user meets it: `dotnet pack` of the library, then a console project made from
 /// scratch (`dotnet new console`) that adds the package from a local folder, compiles the package README's own
-/// sample as its Program.cs, publishes it with NativeAOT (no AOT or trim warning allowed), mounts it and reads its
+/// sample (a filesystem on the node API) as its Program.cs, publishes it with NativeAOT (no AOT or trim warning allowed), mounts it and reads its
 /// file through the kernel.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
