@@ -12,6 +12,12 @@ public static class Program
             AllocationCheck.Run(args.Length > 1 ? int.Parse(args[1]) : 100_000);
             return;
         }
+        // `nodeapi-check [ROUNDS] [PER_ROUND]`: NodeApiBench's pairs interleaved (robust ratios on a busy machine).
+        if (args.Length > 0 && args[0] == "nodeapi-check")
+        {
+            NodeApiCheck.Run(args.Length > 1 ? int.Parse(args[1]) : 21, args.Length > 2 ? int.Parse(args[2]) : 200_000);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

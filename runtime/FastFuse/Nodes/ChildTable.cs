@@ -107,6 +107,24 @@ internal sealed class ChildTable
         return n;
     }
 
+    /// <summary>READDIR (no attributes, so no node code runs): pack the live children whose cookie is above
+    /// <paramref name="afterCookie"/> straight into <paramref name="entries"/> under <see cref="Sync"/>, until one does
+    /// not fit. Measured (NodeApiBench, 101 entries): copied out first, as READDIRPLUS must, READDIR cost 1.10–1.24× the
+    /// raw API's; packed here, 0.62–0.73×.</summary>
+    public void AddNames(long afterCookie, ref Api.DirectoryReply entries)
+    {
+        lock (Sync)
+        {
+            for (int i = FirstAfter(afterCookie); i < _order.Count; i++)
+            {
+                var e = _order[i];
+                if (e.Removed) continue;
+                var n = e.Node;
+                if (!entries.Add(e.Name, n.Ino, n.Type, e.Cookie)) return;
+            }
+        }
+    }
+
     /// <summary>The live children in listing order, with their names. Takes <see cref="Sync"/>.</summary>
     public KeyValuePair<string, Node>[] ToArray()
     {

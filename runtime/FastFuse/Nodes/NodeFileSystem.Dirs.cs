@@ -8,10 +8,10 @@ namespace FastFuse.Nodes;
 // stay valid while children come and go); READDIRPLUS answers each child's attributes and counts its lookup.
 public partial class NodeFileSystem
 {
-    /// <summary>Children copied out of a directory's table per round, so that no node code runs under its lock.</summary>
+    /// <summary>Children copied out of a directory's table per round of READDIRPLUS, so that no node code runs under its lock.</summary>
     private const int ListBatch = 64;
 
-    /// <summary>The listing's copy buffer, one per worker thread (no allocation per READDIR).</summary>
+    /// <summary>The listing's copy buffer, one per worker thread (no allocation per READDIRPLUS).</summary>
     [ThreadStatic] private static ChildSnapshot[]? t_listBatch;
 
     int IRawFileSystem.Opendir(in RequestContext ctx, ulong nodeId, int flags, ref FuseOpenOut open) =>
@@ -34,8 +34,14 @@ public partial class NodeFileSystem
         if (offset < 2 && !entries.Add(".."u8, (dir.Parent ?? dir).Ino, Linux.S_IFDIR, 2)) return Status.Ok;
         var table = Volatile.Read(ref dir.Table);
         if (table is null) return Status.Ok;
-        var batch = t_listBatch ??= new ChildSnapshot[ListBatch];
         long after = Math.Max(offset, 2);
+        if (!entries.IsPlus)
+        {
+            table.AddNames(after, ref entries);
+            return Status.Ok;
+        }
+        // READDIRPLUS runs each child's INodeGetattr: never under the directory's lock.
+        var batch = t_listBatch ??= new ChildSnapshot[ListBatch];
         int n, used = 0;
         try
         {
@@ -58,10 +64,9 @@ public partial class NodeFileSystem
         }
     }
 
-    /// <summary>One child in the listing; false when it does not fit (the kernel asks again from there).</summary>
+    /// <summary>One child in a READDIRPLUS listing; false when it does not fit (the kernel asks again from there).</summary>
     private bool AddChildEntry(in RequestContext ctx, ref DirectoryReply entries, Node child, byte[] name, long cookie)
     {
-        if (!entries.IsPlus) return entries.Add(name, child.Ino, child.Type, cookie);
         ulong id = Attach(child);
         if (id == 0) return entries.Add(name, child.Ino, child.Type, cookie);   // just pruned: the kernel looks it up
         FuseEntryOut e = default;
