@@ -25,6 +25,7 @@ internal unsafe struct NativeStats
     // version 2
     public ulong DeferredReplies;
     public ulong HeapAllocatedBytes;
+    public ulong RequestPathAllocatedBytes;
 }
 
 internal static unsafe class StatsExports
@@ -66,6 +67,7 @@ internal static unsafe class StatsExports
             n.Depth = (uint)st.Depth;
             n.DeferredReplies = (ulong)Interlocked.Read(ref st.DeferredWrites);
             n.HeapAllocatedBytes = (ulong)GC.GetTotalAllocatedBytes(precise: true);
+            n.RequestPathAllocatedBytes = (ulong)(st.LoopAllocatedBytes + Interlocked.Read(ref ReplyExports.AllocatedBytes));
             // Safe: the caller's struct has at least n.Size bytes (its own size field says so), n is a local.
             Buffer.MemoryCopy(&n, out_, n.Size, n.Size);
             return 0;

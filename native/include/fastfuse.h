@@ -468,7 +468,11 @@ struct fastfuse_stats {
 	/* version 2 (0.2) */
 	uint64_t deferred_replies;                /* replies sent after their callback returned (FASTFUSE_ASYNC) */
 	uint64_t heap_allocated_bytes;            /* bytes the library's own heap has allocated since it was loaded, all
-	                                             sessions: flat while serving means the request path allocates nothing */
+	                                             sessions, background work included (a session re-reads the mount
+	                                             table whenever a mount on the system changes) */
+	uint64_t request_path_allocated_bytes;    /* of those, what the request path allocated: the loops' threads and
+	                                             the fastfuse_reply_* calls on the threads making them. Flat while
+	                                             serving means requests and replies allocate nothing */
 };
 
 /* Fill *out (see struct fastfuse_stats). Returns 0 or a negative errno (-EINVAL: NULL, or out->size below 8). */

@@ -52,8 +52,9 @@ public abstract class NativeAsyncTestsBase(string transport)
         Assert.True(fs.ExitCode == 0, $"exit code {fs.ExitCode}\n{fs.AllOutput}");
     }
 
-    /// <summary>Replies made later from another thread allocate nothing in steady state: the library's heap stays flat
-    /// over 4,000 reads answered by async_fs's second thread (and 4,000 answered inline with data_fd and iovecs).</summary>
+    /// <summary>Replies made later from another thread allocate nothing in steady state: the request path (loops and
+    /// reply functions) allocates 0 bytes over 4,000 reads answered by async_fs's second thread and 8,000 answered
+    /// inline with data_fd and iovecs.</summary>
     [MountFact]
     public void LaterReplies_AllocateNothingInSteadyState()
     {
@@ -82,18 +83,19 @@ public abstract class NativeAsyncTestsBase(string transport)
             return (long.Parse(f[1]), long.Parse(f[3]));
         }
         Reads(1000);                                   // warm-up: thread-local lists, scratch buffers, slot pools
-        Sample();
         var a = Sample();
-        long cost = Sample().Heap - a.Heap;            // what one fastfuse_stats_get costs (its counters allocate)
-        a = Sample();
         Reads(4000);
         var b = Sample();
-        long used = b.Heap - a.Heap - cost;
+        long used = b.Heap - a.Heap;
         // Most of the 4,000 READs of "later" are answered after their callback returned; the rest came so fast from the
         // second thread that they were answered inline (both paths are measured).
         Assert.True(b.Deferred - a.Deferred >= 1000, $"only {b.Deferred - a.Deferred} deferred replies");
-        // Not one allocation per request: 12,000 requests in, a few hundred bytes of unrelated runtime work at most.
-        Assert.True(used < 2048, $"the library allocated {used} bytes over 12,000 requests (a stats call costs {cost})");
+        // request_path_allocated_bytes: the loops' threads plus the reply functions on async_fs's thread. (The
+        // library's whole heap also grows with its background work: the mount-table watcher re-reads
+        // /proc/self/mountinfo whenever any mount on the machine changes, which a parallel test run does all the time.)
+        // One allocation per request would be 12,000 × 24 bytes at least; allow a stray one-off (a first use on a new
+        // thread) and nothing more.
+        Assert.True(used < 1024, $"the request path allocated {used} bytes over 12,000 requests");
         fs.Signal(SIGTERM);
         Assert.True(fs.WaitForExit(TimeSpan.FromSeconds(20)), fs.AllOutput);
     }

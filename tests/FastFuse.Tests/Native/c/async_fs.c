@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 		if (sig != SIGUSR1) break;
 		struct fastfuse_stats now = { .size = sizeof now };
 		fastfuse_stats_get(s, &now);
-		say("heap %llu deferred %llu", (unsigned long long)now.heap_allocated_bytes, (unsigned long long)now.deferred_replies);
+		say("heap %llu deferred %llu", (unsigned long long)now.request_path_allocated_bytes, (unsigned long long)now.deferred_replies);
 	}
 	struct fastfuse_stats st = { .size = sizeof st };
 	fastfuse_stats_get(s, &st);                           /* before the end: the never-answered LOOKUP is pending */
