@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FastFuse.Kernel;
+using FastFuse.Nodes;   // NameComparer: names as dictionary keys, looked up by span
 
 namespace FastFuse.Filesystems;
 
@@ -232,31 +233,6 @@ internal sealed class DirNode : MemNode
             if (ReferenceEquals(d.Parent, d)) break;
         }
         return false;
-    }
-}
-
-/// <summary>Byte-string names as dictionary keys, looked up by span without allocating.</summary>
-internal sealed class NameComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
-{
-    public static readonly NameComparer Instance = new();
-
-    public bool Equals(byte[]? x, byte[]? y) =>
-        ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
-
-    public int GetHashCode(byte[] obj) => Hash(obj);
-
-    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
-
-    public int GetHashCode(ReadOnlySpan<byte> alternate) => Hash(alternate);
-
-    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Hash(ReadOnlySpan<byte> s)
-    {
-        var h = new HashCode();
-        h.AddBytes(s);
-        return h.ToHashCode();
     }
 }
 
