@@ -36,7 +36,7 @@ public abstract unsafe class NativeExtraTestsBase(string transport)
     }
 
     /// <summary>Write a command to ctl and wait for the line it prints (starting with <paramref name="reply"/>).</summary>
-    private static string Command(ChildProcess fs, string mnt, string cmd, string reply)
+    private protected static string Ctl(ChildProcess fs, string mnt, string cmd, string reply)
     {
         int before = fs.Stdout.Count(l => l.StartsWith(reply, StringComparison.Ordinal));
         File.WriteAllText(Path.Combine(mnt, "ctl"), cmd + "\n");
@@ -54,31 +54,31 @@ public abstract unsafe class NativeExtraTestsBase(string transport)
 
         // inval_entry: a negative entry cached for an hour goes when told.
         Assert.False(File.Exists(F("ghost")));
-        Assert.Equal("inval_entry=0", Command(fs, mnt.Path, "ghost", "inval_entry="));
+        Assert.Equal("inval_entry=0", Ctl(fs, mnt.Path, "ghost", "inval_entry="));
         Assert.True(File.Exists(F("ghost")));
         // delete: the name goes at once, although its entry was good for an hour.
-        Assert.Equal("delete=0", Command(fs, mnt.Path, "unghost", "delete="));
+        Assert.Equal("delete=0", Ctl(fs, mnt.Path, "unghost", "delete="));
         Assert.False(File.Exists(F("ghost")));
         // inc_epoch: every cached name is stale.
         Assert.False(File.Exists(F("ghost2")));
-        Assert.Equal("inc_epoch=0", Command(fs, mnt.Path, "ghost2", "inc_epoch="));
+        Assert.Equal("inc_epoch=0", Ctl(fs, mnt.Path, "ghost2", "inc_epoch="));
         Assert.True(File.Exists(F("ghost2")));
         // store: bytes put into the page cache are read back without a READ; retrieve gives them back.
         using (var h = File.OpenHandle(F("cached"), FileMode.Open, FileAccess.Read))
         {
-            Assert.Equal("store=0", Command(fs, mnt.Path, "store", "store="));
+            Assert.Equal("store=0", Ctl(fs, mnt.Path, "store", "store="));
             var buf = new byte[16];
             Assert.Equal(5, RandomAccess.Read(h, buf, 0));
             Assert.Equal("hello", Encoding.ASCII.GetString(buf, 0, 5));
-            Assert.Equal("retrieve=0", Command(fs, mnt.Path, "retrieve", "retrieve="));
+            Assert.Equal("retrieve=0", Ctl(fs, mnt.Path, "retrieve", "retrieve="));
             Assert.True(fs.WaitForStdout(l => l == "retrieved cached err=0 off=0 hello", TimeSpan.FromSeconds(10)), fs.AllOutput);
         }
         // inval_inode: attributes cached for an hour are asked again.
         Assert.Equal(5, new FileInfo(F("cached")).Length);
-        Assert.Equal("inval_inode=0", Command(fs, mnt.Path, "grow", "inval_inode="));
+        Assert.Equal("inval_inode=0", Ctl(fs, mnt.Path, "grow", "inval_inode="));
         Assert.Equal(4096, new FileInfo(F("cached")).Length);
         // resend and prune are taken by this kernel; a bad name and an unknown node are refused.
-        Assert.Equal("resend=0 prune=0 bad_entry=-22 unknown_inode=-2", Command(fs, mnt.Path, "misc", "resend="));
+        Assert.Equal("resend=0 prune=0 bad_entry=-22 unknown_inode=-2", Ctl(fs, mnt.Path, "misc", "resend="));
 
         fs.Signal(SIGTERM);
         Assert.True(fs.WaitForExit(TimeSpan.FromSeconds(20)), fs.AllOutput);
@@ -107,7 +107,7 @@ public abstract unsafe class NativeExtraTestsBase(string transport)
             Assert.Equal(0, poll(ref p, 1, 200));
             var waiter = Task.Run(() => { var q = new PollFd { Fd = pfd, Events = POLLIN }; int r = poll(ref q, 1, 10_000); return (r, q.Revents); });
             Thread.Sleep(100);
-            Assert.Equal("notify_poll=0 had_kh=1", Command(fs, mnt.Path, "ready", "notify_poll="));
+            Assert.Equal("notify_poll=0 had_kh=1", Ctl(fs, mnt.Path, "ready", "notify_poll="));
             Assert.True(waiter.Wait(TimeSpan.FromSeconds(10)));
             Assert.Equal((1, POLLIN), waiter.Result);
         }
@@ -175,18 +175,22 @@ public abstract unsafe class NativeExtraTestsBase(string transport)
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class NativeExtraTests() : NativeExtraTestsBase("devfuse")
 {
-    /// <summary>A callback that blocks holds its worker only: with two workers, the other answers meanwhile.</summary>
+    /// <summary>A callback that blocks holds its worker only: with two workers, while one is blocked in a READ of
+    /// "gate", the other serves a lookup, a stat and the WRITE to ctl that opens the gate (with one worker that WRITE
+    /// could never be served, and the gate would time out after 20 s).</summary>
     [MountFact]
     public void ABlockingCallbackHoldsOnlyItsWorker()
     {
         using var mnt = new TempDir();
         using var fs = Start(mnt, ",threads=2");
-        var hold = Task.Run(() => File.ReadAllText(Path.Combine(mnt.Path, "hold")));
-        Assert.True(fs.WaitForStdout(l => l == "holding", TimeSpan.FromSeconds(10)), fs.AllOutput);
+        var gate = Task.Run(() => File.ReadAllText(Path.Combine(mnt.Path, "gate")));
+        Assert.True(fs.WaitForStdout(l => l == "gated", TimeSpan.FromSeconds(10)), fs.AllOutput);
         Assert.True(File.Exists(Path.Combine(mnt.Path, "f07")));
         Assert.Equal(25, new FileInfo(Path.Combine(mnt.Path, "pass")).Length);
-        Assert.False(hold.IsCompleted, "the blocked read finished before the other requests were answered");
-        Assert.True(hold.Wait(TimeSpan.FromSeconds(10)));
+        Assert.False(gate.IsCompleted, "the blocked read finished before the other worker was used");
+        Ctl(fs, mnt.Path, "open", "gate open");
+        Assert.True(gate.Wait(TimeSpan.FromSeconds(10)), fs.AllOutput);
+        Assert.Contains("gate opened", fs.Stdout);
         fs.Signal(SIGTERM);
         Assert.True(fs.WaitForExit(TimeSpan.FromSeconds(20)), fs.AllOutput);
     }

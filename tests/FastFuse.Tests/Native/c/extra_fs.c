@@ -21,7 +21,7 @@ _Static_assert(sizeof(struct fastfuse_statx_out) == 288, "fastfuse_statx_out");
 _Static_assert(offsetof(struct fastfuse_statx_out, stat) == 32, "stat");
 _Static_assert(offsetof(struct fastfuse_statx, btime) == 80, "btime");
 
-enum { ROOT = 1, POLLME, CTL, CACHED, GHOST, GHOST2, PASS, IOC, HOLD, FIRST_F = 20, LAST_F = 39, FIRST_TMP = 100 };
+enum { ROOT = 1, POLLME, CTL, CACHED, GHOST, GHOST2, PASS, IOC, HOLD, GATE, FIRST_F = 20, LAST_F = 39, FIRST_TMP = 100 };
 static const char pass_data[] = "through the backing file\n";
 static fastfuse_session *session;
 static int pass_fd = -1, ghost_on, ghost2_on, poll_ready, reads_of_pass, reads_of_cached;
@@ -30,11 +30,13 @@ static int have_kh;
 static uint64_t multi_calls, multi_nodes, single_forgets;
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 
+static void wait_for_gate(void);
+
 static const char *name_of(uint64_t ino)
 {
 	switch (ino) {
 	case POLLME: return "pollme"; case CTL: return "ctl"; case CACHED: return "cached"; case GHOST: return "ghost";
-	case GHOST2: return "ghost2"; case PASS: return "pass"; case IOC: return "ioc"; case HOLD: return "hold";
+	case GHOST2: return "ghost2"; case PASS: return "pass"; case IOC: return "ioc"; case HOLD: return "hold"; case GATE: return "gate";
 	}
 	return NULL;
 }
@@ -61,7 +63,7 @@ static int lookup(void *ud, const struct fastfuse_ctx *c, uint64_t parent, const
 	(void)ud; (void)c; (void)len;
 	if (parent != ROOT) return -ENOENT;
 	if (name[0] == 'f' && strlen(name) == 3) { entry(FIRST_F + (uint64_t)atoi(name + 1), out, 3600); return 0; }
-	for (uint64_t i = POLLME; i <= HOLD; i++) {
+	for (uint64_t i = POLLME; i <= GATE; i++) {
 		if (strcmp(name, name_of(i)) != 0) continue;
 		if ((i == GHOST && !__atomic_load_n(&ghost_on, __ATOMIC_SEQ_CST)) || (i == GHOST2 && !__atomic_load_n(&ghost2_on, __ATOMIC_SEQ_CST)))
 			break;
@@ -84,7 +86,7 @@ static int open_(void *ud, const struct fastfuse_ctx *c, uint64_t ino, int flags
 	(void)ud; (void)flags;
 	out->fh = ino;
 	if (ino == CACHED) out->open_flags = FOPEN_KEEP_CACHE;
-	if (ino == POLLME || ino == IOC || ino == CTL || ino == HOLD) out->open_flags = FOPEN_DIRECT_IO;
+	if (ino == POLLME || ino == IOC || ino == CTL || ino == HOLD || ino == GATE) out->open_flags = FOPEN_DIRECT_IO;
 	if (ino == PASS) {
 		fastfuse_session *s = fastfuse_req_session(c->req);
 		int id = fastfuse_backing_open(s, pass_fd);
@@ -101,12 +103,31 @@ static int read_(void *ud, const struct fastfuse_ctx *c, uint64_t ino, uint64_t 
 	if (ino == PASS) __atomic_add_fetch(&reads_of_pass, 1, __ATOMIC_SEQ_CST);
 	if (ino == CACHED) __atomic_add_fetch(&reads_of_cached, 1, __ATOMIC_SEQ_CST);
 	if (ino == HOLD) { say("holding"); usleep(1500 * 1000); }   /* keeps this worker busy while forgets queue up */
+	if (ino == GATE && off == 0) wait_for_gate();               /* blocks this worker until "open" comes through ctl */
 	const char *text = ino == POLLME ? "ready\n" : "R";
 	size_t n = strlen(text);
 	if ((size_t)off >= n) { *len = 0; return 0; }
 	n -= (size_t)off; if (n > size) n = size;
 	memcpy(buf, text + off, n); *len = n;
 	return 0;
+}
+
+/* The gate: a READ of "gate" blocks its worker until the command "open" (a WRITE, which another worker must serve)
+ * opens it, or 20 s pass. */
+static pthread_mutex_t gate_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_c = PTHREAD_COND_INITIALIZER;
+static int gate_open;
+
+static void wait_for_gate(void)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;
+	pthread_mutex_lock(&gate_m);
+	say("gated");
+	while (!gate_open && pthread_cond_timedwait(&gate_c, &gate_m, &until) == 0) { }
+	say("gate %s", gate_open ? "opened" : "timed out");
+	pthread_mutex_unlock(&gate_m);
 }
 
 static void retrieved(void *data, int err, int64_t off, const void *buf, size_t size)
@@ -138,6 +159,12 @@ static void run(const char *cmd)
 		uint64_t h = poll_kh;
 		pthread_mutex_unlock(&m);
 		say("notify_poll=%d had_kh=%d", kh ? fastfuse_notify_poll(session, h) : -ENOENT, kh);
+	} else if (strcmp(cmd, "open") == 0) {
+		pthread_mutex_lock(&gate_m);
+		gate_open = 1;
+		pthread_cond_broadcast(&gate_c);
+		pthread_mutex_unlock(&gate_m);
+		say("gate open");
 	} else if (strcmp(cmd, "misc") == 0) {
 		uint64_t ids[1] = { FIRST_F };
 		say("resend=%d prune=%d bad_entry=%d unknown_inode=%d", fastfuse_notify_resend(session), fastfuse_notify_prune(session, ids, 1),
