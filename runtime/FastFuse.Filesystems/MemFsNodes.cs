@@ -130,20 +130,11 @@ internal sealed class SymlinkNode : MemNode
     public override ulong AttrSize => (ulong)Target.Length;
 }
 
-/// <summary>One name in a directory. <see cref="Cookie"/> is the readdir offset that continues after it.</summary>
-internal sealed class DirEntry
+/// <summary>One name in a directory (<see cref="ListingEntry"/>: its cookie is the readdir offset after it).</summary>
+internal sealed class DirEntry(byte[] name, MemNode node, long cookie) : ListingEntry(cookie)
 {
-    public readonly byte[] Name;
-    public readonly long Cookie;
-    public MemNode Node;
-    public bool Removed;
-
-    public DirEntry(byte[] name, MemNode node, long cookie)
-    {
-        Name = name;
-        Node = node;
-        Cookie = cookie;
-    }
+    public readonly byte[] Name = name;
+    public MemNode Node = node;
 }
 
 /// <summary>
@@ -155,13 +146,11 @@ internal sealed class DirEntry
 internal sealed class DirNode : MemNode
 {
     /// <summary>Offsets 1 and 2 are "." and ".."; entry cookies start at 3.</summary>
-    public const long FirstCookie = 3;
+    public const long FirstCookie = ListingOrder<DirEntry>.FirstCookie;
 
     private readonly Dictionary<byte[], DirEntry> _byName;
     private readonly Dictionary<byte[], DirEntry>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private readonly List<DirEntry> _order = new();
-    private int _tombstones;
-    private long _nextCookie = FirstCookie;
+    private readonly ListingOrder<DirEntry> _order = new();
 
     /// <summary>The directory holding this one; the root's parent is itself.</summary>
     public DirNode? Parent;
@@ -184,7 +173,7 @@ internal sealed class DirNode : MemNode
     public DirEntry Add(ReadOnlySpan<byte> name, MemNode node)
     {
         var key = name.ToArray();
-        var e = new DirEntry(key, node, _nextCookie++);
+        var e = new DirEntry(key, node, _order.NextCookie());
         _byName.Add(key, e);
         _order.Add(e);
         return e;
@@ -193,36 +182,12 @@ internal sealed class DirNode : MemNode
     public void Remove(DirEntry e)
     {
         _byName.Remove(e.Name);
-        e.Removed = true;
         e.Node = null!; // let the node go; a tombstone only keeps its cookie
-        _tombstones++;
-        if (_tombstones > 32 && _tombstones > _byName.Count) Compact();
-    }
-
-    private void Compact()
-    {
-        int w = 0;
-        for (int r = 0; r < _order.Count; r++)
-        {
-            var e = _order[r];
-            if (!e.Removed) _order[w++] = e;
-        }
-        _order.RemoveRange(w, _order.Count - w);
-        _tombstones = 0;
+        _order.Remove(e, _byName.Count);
     }
 
     /// <summary>Index of the first entry whose cookie is greater than <paramref name="cookie"/>.</summary>
-    public int FirstAfter(long cookie)
-    {
-        int lo = 0, hi = _order.Count;
-        while (lo < hi)
-        {
-            int mid = (int)((uint)(lo + hi) >> 1);
-            if (_order[mid].Cookie <= cookie) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
-    }
+    public int FirstAfter(long cookie) => _order.FirstAfter(cookie);
 
     /// <summary>True if <paramref name="ancestor"/> is this directory or one of its ancestors.</summary>
     public bool IsWithin(DirNode ancestor)

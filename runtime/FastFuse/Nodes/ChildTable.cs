@@ -3,14 +3,11 @@ using System.Runtime.CompilerServices;
 
 namespace FastFuse.Nodes;
 
-/// <summary>One child in a directory's listing order. <see cref="Cookie"/> is the readdir offset that continues
-/// after it; a removed child stays as a tombstone (its cookie keeps later offsets valid) until compaction.</summary>
-internal sealed class ChildEntry(Node node, byte[] name, long cookie)
+/// <summary>One child in a directory's listing order (<see cref="ListingEntry"/>).</summary>
+internal sealed class ChildEntry(Node node, byte[] name, long cookie) : ListingEntry(cookie)
 {
     public readonly Node Node = node;
     public readonly byte[] Name = name;
-    public readonly long Cookie = cookie;
-    public bool Removed;
 }
 
 /// <summary>A child and the readdir offset after it, as copied out of a <see cref="ChildTable"/> for listing.</summary>
@@ -31,7 +28,7 @@ internal struct ChildSnapshot
 internal sealed class ChildTable
 {
     /// <summary>Offsets 1 and 2 are "." and ".."; children's cookies start at 3.</summary>
-    public const long FirstCookie = 3;
+    public const long FirstCookie = ListingOrder<ChildEntry>.FirstCookie;
 
     /// <summary>Held by every change to this table and to the <see cref="Node.ParentNode"/>, <see cref="Node.NameKey"/>
     /// and <see cref="Node.Listing"/> of the nodes in it.</summary>
@@ -40,9 +37,7 @@ internal sealed class ChildTable
     // Writers are serialised by Sync, so the map needs a single internal lock (concurrency level 1); readers take none.
     private readonly ConcurrentDictionary<byte[], Node> _byName = new(1, 4, NameComparer.Instance);
     private readonly ConcurrentDictionary<byte[], Node>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
-    private readonly List<ChildEntry> _order = new();
-    private int _tombstones;
-    private long _nextCookie = FirstCookie;
+    private readonly ListingOrder<ChildEntry> _order = new();
     private int _count;
 
     public ChildTable() => _lookup = _byName.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -58,7 +53,7 @@ internal sealed class ChildTable
     public void AddLocked(Node parent, byte[] name, Node child)
     {
         _byName[name] = child;
-        var e = new ChildEntry(child, name, _nextCookie++);
+        var e = new ChildEntry(child, name, _order.NextCookie());
         _order.Add(e);
         child.NameKey = name;
         child.Listing = e;
@@ -70,24 +65,11 @@ internal sealed class ChildTable
     public void RemoveLocked(Node child)
     {
         _byName.TryRemove(new KeyValuePair<byte[], Node>(child.NameKey!, child));
-        child.Listing!.Removed = true;
+        var entry = child.Listing!;
         child.Listing = null;
         Volatile.Write(ref child.ParentNode, null);
         Volatile.Write(ref _count, _count - 1);
-        _tombstones++;
-        if (_tombstones > 32 && _tombstones > _count) Compact();
-    }
-
-    private void Compact()
-    {
-        int w = 0;
-        for (int r = 0; r < _order.Count; r++)
-        {
-            var e = _order[r];
-            if (!e.Removed) _order[w++] = e;
-        }
-        _order.RemoveRange(w, _order.Count - w);
-        _tombstones = 0;
+        _order.Remove(entry, _count);
     }
 
     /// <summary>Copy up to <paramref name="into"/>.Length live children whose cookie is above
@@ -97,7 +79,7 @@ internal sealed class ChildTable
         int n = 0;
         lock (Sync)
         {
-            for (int i = FirstAfter(afterCookie); i < _order.Count && n < into.Length; i++)
+            for (int i = _order.FirstAfter(afterCookie); i < _order.Count && n < into.Length; i++)
             {
                 var e = _order[i];
                 if (e.Removed) continue;
@@ -115,7 +97,7 @@ internal sealed class ChildTable
     {
         lock (Sync)
         {
-            for (int i = FirstAfter(afterCookie); i < _order.Count; i++)
+            for (int i = _order.FirstAfter(afterCookie); i < _order.Count; i++)
             {
                 var e = _order[i];
                 if (e.Removed) continue;
@@ -135,19 +117,6 @@ internal sealed class ChildTable
                 if (!e.Removed) list.Add(new(System.Text.Encoding.UTF8.GetString(e.Name), e.Node));
             return list.ToArray();
         }
-    }
-
-    /// <summary>Index of the first entry whose cookie is above <paramref name="cookie"/>. Under <see cref="Sync"/>.</summary>
-    private int FirstAfter(long cookie)
-    {
-        int lo = 0, hi = _order.Count;
-        while (lo < hi)
-        {
-            int mid = (int)((uint)(lo + hi) >> 1);
-            if (_order[mid].Cookie <= cookie) lo = mid + 1;
-            else hi = mid;
-        }
-        return lo;
     }
 }
 
